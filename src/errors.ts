@@ -1,0 +1,156 @@
+/**
+ * One error family for the whole gateway.
+ *
+ * Every failure a client can see is a {@link ZitAuthError}: it carries a stable machine `code`
+ * (for logs, metrics and tests), the HTTP `status`, and the RFC 6749 / RFC 6750 `error` string.
+ * Clients only ever receive `{ error, error_description }`; `detail` (which may mention upstream
+ * responses, never secrets) goes to the log. Anything that is not a ZitAuthError is reported to
+ * the client as a 500 `server_error` with a generic description.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+ * @see https://www.rfc-editor.org/rfc/rfc6750#section-3.1
+ */
+
+export type ErrorCode =
+  | 'INVALID_REQUEST'
+  | 'INVALID_TOKEN'
+  | 'INSUFFICIENT_SCOPE'
+  | 'ACCESS_DENIED'
+  | 'INVALID_STATE'
+  | 'UNAUTHORIZED_CLIENT'
+  | 'FORBIDDEN'
+  | 'NOT_CONFIGURED'
+  | 'IDP_UNAVAILABLE'
+  | 'IDP_TIMEOUT'
+  | 'IDP_BAD_RESPONSE'
+  | 'IDP_REJECTED'
+  | 'NOT_FOUND'
+  | 'SERVER_ERROR';
+
+/** The RFC-style body every error response carries. */
+export interface ErrorBody {
+  error: string;
+  error_description: string;
+}
+
+export class ZitAuthError extends Error {
+  override readonly name: string = this.constructor.name;
+  /** Stable identifier, safe to log and to assert on in tests. */
+  readonly code: ErrorCode;
+  /** HTTP status sent to the client. */
+  readonly status: number;
+  /** RFC 6749/6750 `error` value. */
+  readonly error: string;
+  /** Extra context for the log only; never sent to clients. */
+  readonly detail: string | undefined;
+  /** Seconds a client should wait before retrying (503 responses). */
+  readonly retryAfter: number | undefined;
+
+  constructor(
+    code: ErrorCode,
+    status: number,
+    error: string,
+    description: string,
+    opts: { detail?: string; retryAfter?: number; cause?: unknown } = {},
+  ) {
+    super(description, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.code = code;
+    this.status = status;
+    this.error = error;
+    this.detail = opts.detail;
+    this.retryAfter = opts.retryAfter;
+  }
+
+  toBody(): ErrorBody {
+    return { error: this.error, error_description: this.message };
+  }
+}
+
+/** 400 — the request itself is unusable (missing/malformed header or parameter). */
+export class InvalidRequest extends ZitAuthError {
+  constructor(description: string, opts?: { detail?: string }) {
+    super('INVALID_REQUEST', 400, 'invalid_request', description, opts);
+  }
+}
+
+/** 401 — a bearer token was presented but is not acceptable (RFC 6750 `invalid_token`). */
+export class InvalidToken extends ZitAuthError {
+  constructor(description: string, opts?: { detail?: string; cause?: unknown }) {
+    super('INVALID_TOKEN', 401, 'invalid_token', description, opts);
+  }
+}
+
+/** 403 — the token is valid but lacks a required role, scope or audience. */
+export class InsufficientScope extends ZitAuthError {
+  constructor(description: string) {
+    super('INSUFFICIENT_SCOPE', 403, 'insufficient_scope', description);
+  }
+}
+
+/** 400 — login state cookie missing, expired, mismatched or already used. */
+export class InvalidState extends ZitAuthError {
+  constructor(description: string, opts?: { detail?: string }) {
+    super('INVALID_STATE', 400, 'invalid_request', description, opts);
+  }
+}
+
+/** 401 — a caller of a protected gateway route (e.g. m2m-token) did not authenticate. */
+export class UnauthorizedClient extends ZitAuthError {
+  constructor(description: string) {
+    super('UNAUTHORIZED_CLIENT', 401, 'invalid_client', description);
+  }
+}
+
+/** 403 — the caller is known not to be allowed. */
+export class Forbidden extends ZitAuthError {
+  constructor(description: string) {
+    super('FORBIDDEN', 403, 'access_denied', description);
+  }
+}
+
+/** 503 — the feature needs configuration that is absent (e.g. no service-user key file). */
+export class NotConfigured extends ZitAuthError {
+  constructor(description: string) {
+    super('NOT_CONFIGURED', 503, 'temporarily_unavailable', description);
+  }
+}
+
+/** 502 — the IdP could not be reached (connection refused, DNS, TLS). */
+export class IdpUnavailable extends ZitAuthError {
+  constructor(description: string, opts?: { detail?: string; cause?: unknown; retryAfter?: number; status?: number }) {
+    super('IDP_UNAVAILABLE', opts?.status ?? 502, opts?.status === 503 ? 'temporarily_unavailable' : 'server_error', description, opts);
+  }
+}
+
+/** 504 — the IdP did not answer within the configured timeout. */
+export class IdpTimeout extends ZitAuthError {
+  constructor(description: string, opts?: { detail?: string; cause?: unknown; retryAfter?: number; status?: number }) {
+    super('IDP_TIMEOUT', opts?.status ?? 504, opts?.status === 503 ? 'temporarily_unavailable' : 'server_error', description, opts);
+  }
+}
+
+/** 502 — the IdP answered with something that is not a valid protocol response. */
+export class IdpBadResponse extends ZitAuthError {
+  constructor(description: string, opts?: { detail?: string; cause?: unknown }) {
+    super('IDP_BAD_RESPONSE', 502, 'server_error', description, opts);
+  }
+}
+
+/**
+ * The IdP answered with a protocol error (e.g. `invalid_grant`). The IdP's `error` code is passed
+ * through (it is a fixed vocabulary); its description is not, as it may echo request data.
+ */
+export class IdpRejected extends ZitAuthError {
+  constructor(error: string, description: string, opts?: { status?: number; detail?: string }) {
+    super('IDP_REJECTED', opts?.status ?? 400, error, description, opts);
+  }
+}
+
+/** Converts anything thrown into a ZitAuthError; unknown errors become an opaque 500. */
+export function toZitAuthError(err: unknown): ZitAuthError {
+  if (err instanceof ZitAuthError) return err;
+  return new ZitAuthError('SERVER_ERROR', 500, 'server_error', 'The gateway failed to process the request.', {
+    detail: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+    cause: err,
+  });
+}
