@@ -1,0 +1,45 @@
+/**
+ * Cheap, crypto-free shape checks run before anything else touches a bearer token, so that junk
+ * (oversized headers, binary noise, wrong charset) is rejected for the price of a regex.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6750#section-2.1 (b64token syntax)
+ * @see https://www.rfc-editor.org/rfc/rfc7515#section-7.1 (JWS compact serialization)
+ */
+import { InvalidToken } from '../errors.ts';
+
+/** Default upper bound for a token's length; Zitadel JWTs are ~1 KB, 8 KB leaves ample room. */
+export const DEFAULT_MAX_TOKEN_LENGTH = 8192;
+
+// Three non-empty base64url segments. The signature must be non-empty too: an empty one can only
+// belong to `alg: none`, which we never accept.
+const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+
+// RFC 6750 b64token: 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
+const OPAQUE_SHAPE = /^[A-Za-z0-9\-._~+/]+=*$/;
+
+/** True when `token` looks like a compact JWS (three base64url segments). No decoding happens. */
+export function isJwtShaped(token: string): boolean {
+  return JWT_SHAPE.test(token);
+}
+
+/** True when `token` only uses the RFC 6750 `b64token` alphabet (what an opaque token may contain). */
+export function isOpaqueShaped(token: string): boolean {
+  return OPAQUE_SHAPE.test(token);
+}
+
+/** What kind of token a string is, judged from its shape alone. */
+export type TokenKind = 'jwt' | 'opaque';
+
+/**
+ * Classifies a token or throws {@link InvalidToken}. The thrown descriptions never echo the token.
+ *
+ * @param maxLength longest accepted token, in UTF-16 code units (defaults to {@link DEFAULT_MAX_TOKEN_LENGTH})
+ */
+export function classifyToken(token: string, maxLength: number = DEFAULT_MAX_TOKEN_LENGTH): TokenKind {
+  if (token.length === 0) throw new InvalidToken('malformed token', { detail: 'empty token' });
+  // The length check comes first so the regexes never run over a huge input.
+  if (token.length > maxLength) throw new InvalidToken('token too large', { detail: `length ${token.length} > ${maxLength}` });
+  if (JWT_SHAPE.test(token)) return 'jwt';
+  if (OPAQUE_SHAPE.test(token)) return 'opaque';
+  throw new InvalidToken('malformed token', { detail: 'characters outside the b64token alphabet' });
+}

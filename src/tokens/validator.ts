@@ -1,0 +1,147 @@
+/**
+ * The one entry point /validate needs: shape check → positive cache → negative cache → JWT
+ * verification or RFC 7662 introspection, with results cached until the token expires.
+ *
+ * Hot path for a repeated token: one length check, one regex, one `Map` lookup keyed by the token
+ * and one clock read — no hashing, no decoding, no allocation.
+ */
+import { InvalidToken, ZitAuthError } from '../errors.ts';
+import { ResultCache, type CacheStats } from './cache.ts';
+import { isPermanentFailure } from './failures.ts';
+import { classifyToken, DEFAULT_MAX_TOKEN_LENGTH } from './format.ts';
+import { normalizeIntrospection, type Claims } from './introspection.ts';
+import type { JwtVerifier } from './verifier.ts';
+
+/** Options of {@link TokenValidator}. */
+export interface TokenValidatorOptions {
+  /** Verifies JWT access tokens. */
+  verifier: JwtVerifier;
+  /**
+   * Introspects an opaque token and returns the raw RFC 7662 JSON (from `src/idp/`). Without it,
+   * opaque tokens are rejected.
+   */
+  introspect?: (token: string) => Promise<Record<string, unknown>>;
+  /** Entries in the positive cache. Default 10 000; 0 disables it. */
+  cacheSize?: number;
+  /** Entries in the negative cache. Default 1 000; 0 disables it. */
+  negativeCacheSize?: number;
+  /** How long a rejected token is remembered, in ms. Default 5 000. */
+  negativeTtlMs?: number;
+  /** Upper bound on how long an introspection result is trusted, in seconds. Default 60. */
+  introspectionTtlSec?: number;
+  /** Longest accepted token. Default 8192. */
+  maxTokenLength?: number;
+  /** Clock in epoch milliseconds (injected for tests). */
+  now?: () => number;
+}
+
+/** Validates bearer tokens; see the module comment for the order of checks. */
+export class TokenValidator {
+  readonly #verifier: JwtVerifier;
+  readonly #introspect: ((token: string) => Promise<Record<string, unknown>>) | undefined;
+  readonly #positive: ResultCache<Claims>;
+  readonly #negative: ResultCache<ZitAuthError>;
+  readonly #negativeTtlMs: number;
+  readonly #introspectionTtlMs: number;
+  readonly #maxLength: number;
+  readonly #now: () => number;
+  // Concurrent first requests for one token share a single verification.
+  readonly #pending = new Map<string, Promise<Claims>>();
+  #keyEpoch: number;
+
+  constructor(opts: TokenValidatorOptions) {
+    this.#verifier = opts.verifier;
+    this.#introspect = opts.introspect;
+    this.#now = opts.now ?? Date.now;
+    this.#positive = new ResultCache({ capacity: opts.cacheSize ?? 10_000, now: this.#now });
+    this.#negative = new ResultCache({ capacity: opts.negativeCacheSize ?? 1_000, now: this.#now });
+    this.#negativeTtlMs = opts.negativeTtlMs ?? 5_000;
+    this.#introspectionTtlMs = (opts.introspectionTtlSec ?? 60) * 1000;
+    this.#maxLength = opts.maxTokenLength ?? DEFAULT_MAX_TOKEN_LENGTH;
+    this.#keyEpoch = opts.verifier.keyEpoch;
+  }
+
+  /** Cache counters for metrics. */
+  get stats(): { cache: CacheStats; negative: CacheStats } {
+    return { cache: this.#positive.stats, negative: this.#negative.stats };
+  }
+
+  /**
+   * Synchronous cache peek for the hottest path: the cached claims of a token validated before and
+   * not yet expired, else undefined (then call {@link validate}). Saves a promise per request.
+   */
+  cached(token: string): Claims | undefined {
+    this.#checkKeyEpoch();
+    return this.#positive.get(token);
+  }
+
+  /**
+   * Returns the token's claims (shared and frozen: do not mutate) or throws a ZitAuthError:
+   * {@link InvalidToken} for unacceptable tokens, 5xx IdP errors when the IdP is needed and down.
+   */
+  validate(token: string): Promise<Claims> {
+    let kind: 'jwt' | 'opaque';
+    try {
+      kind = classifyToken(token, this.#maxLength);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    this.#checkKeyEpoch();
+    const hit = this.#positive.get(token);
+    if (hit !== undefined) return Promise.resolve(hit);
+    const rejected = this.#negative.get(token);
+    if (rejected !== undefined) return Promise.reject(rejected);
+
+    let pending = this.#pending.get(token);
+    if (pending === undefined) {
+      pending = this.#validateUncached(token, kind).finally(() => this.#pending.delete(token));
+      this.#pending.set(token, pending);
+    }
+    return pending;
+  }
+
+  /** A key was removed or replaced: results verified with it must not outlive it. */
+  #checkKeyEpoch(): void {
+    const epoch = this.#verifier.keyEpoch;
+    if (epoch !== this.#keyEpoch) {
+      this.#keyEpoch = epoch;
+      this.#positive.clear();
+    }
+  }
+
+  async #validateUncached(token: string, kind: 'jwt' | 'opaque'): Promise<Claims> {
+    const epoch = this.#keyEpoch;
+    try {
+      let claims: Claims;
+      let expiresAt: number;
+      if (kind === 'jwt') {
+        claims = Object.freeze(await this.#verifier.verify(token));
+        // jose guaranteed a numeric exp (requiredClaims).
+        expiresAt = (claims.exp as number) * 1000;
+      } else {
+        ({ claims, expiresAt } = await this.#introspectToken(token));
+      }
+      // Do not store a result verified under keys that were replaced meanwhile.
+      if (epoch === this.#verifier.keyEpoch) this.#positive.set(token, claims, expiresAt);
+      return claims;
+    } catch (err) {
+      if (isPermanentFailure(err)) this.#negative.set(token, err as ZitAuthError, this.#now() + this.#negativeTtlMs);
+      throw err;
+    }
+  }
+
+  async #introspectToken(token: string): Promise<{ claims: Claims; expiresAt: number }> {
+    if (this.#introspect === undefined) {
+      throw new InvalidToken('opaque tokens need introspection (set ZITAUTH_INTROSPECTION_KEY_FILE)');
+    }
+    const claims = Object.freeze(normalizeIntrospection(await this.#introspect(token)));
+    const now = this.#now();
+    let expiresAt = now + this.#introspectionTtlMs;
+    if (typeof claims.exp === 'number') {
+      // Defensive: the IdP should never call an expired token active.
+      if (claims.exp * 1000 <= now) throw new InvalidToken('token expired');
+      expiresAt = Math.min(expiresAt, claims.exp * 1000);
+    }
+    return { claims, expiresAt };
+  }
+}
