@@ -1,0 +1,73 @@
+import { describe, expect, test } from 'bun:test';
+import { ResultCache } from '../../src/tokens/cache.ts';
+import { clock, T0 } from './_tokens-helpers.ts';
+
+describe('ResultCache', () => {
+  test('LRU eviction keeps the most recently used entries', () => {
+    const c = clock();
+    const cache = new ResultCache<number>({ capacity: 3, now: c.now });
+    const exp = T0 + 60_000;
+    cache.set('a', 1, exp);
+    cache.set('b', 2, exp);
+    cache.set('c', 3, exp);
+    expect(cache.get('a')).toBe(1); // a becomes most recent
+    cache.set('d', 4, exp); // evicts b
+    expect(cache.get('b')).toBeUndefined();
+    expect(cache.get('a')).toBe(1);
+    expect(cache.get('c')).toBe(3);
+    expect(cache.get('d')).toBe(4);
+    expect(cache.stats).toEqual({ hits: 4, misses: 1, evictions: 1, size: 3 });
+  });
+
+  test('updating an existing key does not evict', () => {
+    const cache = new ResultCache<number>({ capacity: 2, now: clock().now });
+    cache.set('a', 1, T0 + 1000);
+    cache.set('b', 2, T0 + 1000);
+    cache.set('a', 10, T0 + 1000);
+    expect(cache.stats.evictions).toBe(0);
+    expect(cache.get('a')).toBe(10);
+    expect(cache.get('b')).toBe(2);
+  });
+
+  test('expiry is re-checked on every hit against the injected clock', () => {
+    const c = clock();
+    const cache = new ResultCache<string>({ capacity: 10, now: c.now });
+    cache.set('t', 'claims', T0 + 1000);
+    expect(cache.get('t')).toBe('claims');
+    c.advance(999);
+    expect(cache.get('t')).toBe('claims');
+    c.advance(1);
+    expect(cache.get('t')).toBeUndefined();
+    expect(cache.stats.size).toBe(0);
+  });
+
+  test('already-expired entries are not stored; capacity 0 disables', () => {
+    const c = clock();
+    const cache = new ResultCache<string>({ capacity: 10, now: c.now });
+    cache.set('t', 'x', T0);
+    expect(cache.stats.size).toBe(0);
+    const off = new ResultCache<string>({ capacity: 0, now: c.now });
+    off.set('t', 'x', T0 + 1000);
+    expect(off.get('t')).toBeUndefined();
+  });
+
+  test('collision safety: near-identical tokens never share an entry', () => {
+    const cache = new ResultCache<string>({ capacity: 100, now: clock().now });
+    const base = 'eyJhbGciOiJSUzI1NiJ9.' + 'x'.repeat(500) + '.sig';
+    const variants = [base, base.slice(0, -1) + 'h', base + 'A', base.replace('x', 'y')];
+    variants.forEach((t, i) => cache.set(t, `claims-${i}`, T0 + 1000));
+    variants.forEach((t, i) => expect(cache.get(Buffer.from(t).toString())).toBe(`claims-${i}`));
+    expect(cache.get(base.slice(0, -2))).toBeUndefined();
+  });
+
+  test('delete and clear', () => {
+    const cache = new ResultCache<number>({ capacity: 10, now: clock().now });
+    cache.set('a', 1, T0 + 1000);
+    cache.set('b', 2, T0 + 1000);
+    expect(cache.delete('a')).toBe(true);
+    expect(cache.stats.size).toBe(1);
+    cache.clear();
+    expect(cache.get('b')).toBeUndefined();
+    expect(cache.stats.size).toBe(0);
+  });
+});
