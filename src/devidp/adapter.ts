@@ -1,0 +1,84 @@
+/**
+ * In-memory storage for oidc-provider that outlives a provider instance.
+ *
+ * oidc-provider's built-in memory adapter is private to one Provider; we rebuild the provider on key
+ * rotation, so sessions, codes and tokens must live here instead. One store per dev IdP keeps two IdPs
+ * in the same test process from seeing each other's artefacts.
+ */
+import type { Adapter, AdapterPayload } from 'oidc-provider';
+
+interface Entry {
+  payload: AdapterPayload;
+  expiresAt: number;
+}
+
+/** Models whose artefacts are revoked together when their grant is revoked. */
+const GRANTABLE = new Set(['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest']);
+
+export class DevIdpStore {
+  readonly #entries = new Map<string, Entry>();
+  readonly #byUid = new Map<string, string>();
+  readonly #byUserCode = new Map<string, string>();
+  readonly #grants = new Map<string, Set<string>>();
+
+  get(key: string): AdapterPayload | undefined {
+    const entry = this.#entries.get(key);
+    if (!entry) return undefined;
+    if (entry.expiresAt <= Date.now()) {
+      this.#entries.delete(key);
+      return undefined;
+    }
+    return entry.payload;
+  }
+
+  set(key: string, payload: AdapterPayload, expiresIn?: number): void {
+    const expiresAt = typeof expiresIn === 'number' ? Date.now() + expiresIn * 1000 : Number.POSITIVE_INFINITY;
+    this.#entries.set(key, { payload, expiresAt });
+  }
+
+  delete(key: string): void {
+    this.#entries.delete(key);
+  }
+
+  /** An adapter factory in the shape oidc-provider's `adapter` option accepts. */
+  factory(): (model: string) => Adapter {
+    return (model) => this.#adapter(model);
+  }
+
+  #adapter(model: string): Adapter {
+    const keyOf = (id: string) => `${model}:${id}`;
+    return {
+      upsert: async (id, payload, expiresIn) => {
+        const key = keyOf(id);
+        this.set(key, payload, expiresIn);
+        if (model === 'Session' && payload.uid) this.#byUid.set(payload.uid, id);
+        if (payload.userCode) this.#byUserCode.set(payload.userCode, id);
+        if (GRANTABLE.has(model) && payload.grantId) {
+          const members = this.#grants.get(payload.grantId) ?? new Set<string>();
+          members.add(key);
+          this.#grants.set(payload.grantId, members);
+        }
+      },
+      find: async (id) => this.get(keyOf(id)),
+      findByUid: async (uid) => {
+        const id = this.#byUid.get(uid);
+        return id === undefined ? undefined : this.get(keyOf(id));
+      },
+      findByUserCode: async (code) => {
+        const id = this.#byUserCode.get(code);
+        return id === undefined ? undefined : this.get(keyOf(id));
+      },
+      consume: async (id) => {
+        const payload = this.get(keyOf(id));
+        if (payload) payload.consumed = Math.floor(Date.now() / 1000);
+      },
+      destroy: async (id) => {
+        this.delete(keyOf(id));
+      },
+      revokeByGrantId: async (grantId) => {
+        for (const key of this.#grants.get(grantId) ?? []) this.delete(key);
+        this.#grants.delete(grantId);
+      },
+    };
+  }
+}
