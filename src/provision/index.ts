@@ -1,0 +1,195 @@
+/**
+ * `zitauth provision` — sets up Zitadel for ZitAuth and writes the gateway's configuration.
+ *
+ * With an admin personal access token it finds-or-creates, through the management API v1:
+ * the project (role assertion on, roles), the user-agent PKCE app (JWT access tokens), the API
+ * app (private_key_jwt, for introspection) with a key, the service user (JWT access tokens) with
+ * a key, and the organization's privacy-policy links. It then writes `service-account.json`,
+ * `introspection-key.json` and `.env` (all mode 0600). Re-running reuses everything it finds,
+ * keeps the existing cookie secret and M2M keys, and creates no key when the key file is present.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ZitAuthError, InvalidRequest } from '../errors.ts';
+import { ManagementClient } from './client.ts';
+import { type ProvisionOptions, PROVISION_USAGE, parseProvisionArgs } from './options.ts';
+import { newCookieSecret, newM2mApiKey, parseDotenv, readKeyFile, renderDotenv, writeSecretFile } from './output.ts';
+import {
+  createAppKey,
+  createMachineKey,
+  ensureApiApp,
+  ensureMachineUser,
+  ensurePrivacyPolicy,
+  ensureProject,
+  ensureUserAgentApp,
+} from './steps.ts';
+
+export { PROVISION_USAGE } from './options.ts';
+
+export interface ProvisionIo {
+  fetch?: typeof fetch;
+  log?: (s: string) => void;
+}
+
+/** File names inside the output directory. */
+export const SERVICE_ACCOUNT_FILE_NAME = 'service-account.json';
+export const INTROSPECTION_KEY_FILE_NAME = 'introspection-key.json';
+
+/**
+ * Runs the provisioning.
+ *
+ * @param argv arguments after the `provision` subcommand (a leading "provision" is tolerated)
+ * @param env  environment (ZITADEL_DOMAIN, ZITADEL_PAT_FILE, ZITADEL_REDIRECT_URL, SPA_ORIGIN)
+ * @param io   injectable fetch and log sink
+ * @returns exit code: 0 done, 1 Zitadel/file failure, 2 usage error
+ */
+export async function runProvision(
+  argv: string[],
+  env: Record<string, string | undefined>,
+  io: ProvisionIo = {},
+): Promise<number> {
+  const log = io.log ?? ((s: string) => console.log(s));
+  let opts: ProvisionOptions | 'help';
+  try {
+    opts = parseProvisionArgs(argv, env);
+  } catch (err) {
+    log(err instanceof Error ? err.message : String(err));
+    log('Run `zitauth provision --help` for the options.');
+    return 2;
+  }
+  if (opts === 'help') {
+    log(PROVISION_USAGE);
+    return 0;
+  }
+  try {
+    await provision(opts, io.fetch, log);
+    return 0;
+  } catch (err) {
+    if (err instanceof ZitAuthError) {
+      log(`provision failed [${err.code}]: ${err.message}`);
+    } else {
+      // Unknown errors (fs, etc.): their message names paths, never secrets we hold.
+      log(`provision failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    return 1;
+  }
+}
+
+async function provision(o: ProvisionOptions, fetchImpl: typeof fetch | undefined, log: (s: string) => void): Promise<void> {
+  const pat = await readPat(o.patFile);
+  const c = new ManagementClient({
+    baseUrl: o.zitadelUrl,
+    pat,
+    timeoutMs: o.timeoutMs,
+    ...(o.orgId ? { orgId: o.orgId } : {}),
+    ...(fetchImpl ? { fetch: fetchImpl } : {}),
+  });
+  log(`Provisioning ZitAuth in ${o.zitadelUrl}`);
+
+  const project = await ensureProject(c, { name: o.projectName, roles: o.roles });
+  log(`  project "${o.projectName}": ${project.outcome} (${project.id})${project.rolesAdded.length ? `, roles added: ${project.rolesAdded.join(', ')}` : ''}`);
+
+  const spa = await ensureUserAgentApp(c, project.id, {
+    name: o.appName,
+    redirectUris: [o.redirectUrl],
+    postLogoutRedirectUris: o.postLogoutUris,
+    devMode: o.devMode,
+  });
+  log(`  user-agent app "${o.appName}": ${spa.outcome} (client id ${spa.clientId})`);
+
+  const api = await ensureApiApp(c, project.id, o.apiAppName);
+  log(`  API app "${o.apiAppName}": ${api.outcome} (client id ${api.clientId})`);
+
+  const introspectionPath = join(o.outDir, INTROSPECTION_KEY_FILE_NAME);
+  const existingAppKey = await readKeyFile(introspectionPath);
+  if (existingAppKey && existingAppKey.appId === api.appId) {
+    log(`  API app key: kept ${introspectionPath}`);
+  } else {
+    if (existingAppKey) throw new InvalidRequest(`${introspectionPath} holds a key of another application; move it away to create a new one.`);
+    await writeSecretFile(introspectionPath, await createAppKey(c, project.id, api.appId, o.keyExpiration));
+    log(`  API app key: created ${introspectionPath}`);
+  }
+
+  const user = await ensureMachineUser(c, o.serviceUser, 'ZitAuth M2M');
+  log(`  service user "${o.serviceUser}": ${user.outcome} (${user.userId})`);
+
+  const serviceAccountPath = join(o.outDir, SERVICE_ACCOUNT_FILE_NAME);
+  const existingUserKey = await readKeyFile(serviceAccountPath);
+  if (existingUserKey && existingUserKey.userId === user.userId) {
+    log(`  service user key: kept ${serviceAccountPath}`);
+  } else {
+    if (existingUserKey) throw new InvalidRequest(`${serviceAccountPath} holds a key of another user; move it away to create a new one.`);
+    await writeSecretFile(serviceAccountPath, await createMachineKey(c, user.userId, o.keyExpiration));
+    log(`  service user key: created ${serviceAccountPath}`);
+  }
+
+  if (Object.keys(o.privacy).length > 0) {
+    log(`  privacy policy links: ${await ensurePrivacyPolicy(c, o.privacy)}`);
+  } else {
+    log('  privacy policy links: skipped (no --tos-link/--privacy-link given)');
+  }
+
+  // The .env: managed keys are (re)written, anything the operator added is kept, and the
+  // secrets survive re-runs — replicas and existing M2M clients must keep working.
+  let previous = new Map<string, string>();
+  try {
+    previous = parseDotenv(await readFile(o.envFile, 'utf8'));
+  } catch {
+    // first run
+  }
+  const cookieSecret = previous.get('ZITAUTH_COOKIE_SECRET') ?? newCookieSecret();
+  let apiKeys = previous.get('ZITAUTH_M2M_API_KEYS');
+  let rawKey: string | undefined;
+  if (!apiKeys) {
+    const k = newM2mApiKey();
+    apiKeys = k.stored;
+    rawKey = k.raw;
+  }
+  const managed: [string, string][] = [
+    ['ZITADEL_DOMAIN', o.zitadelUrl],
+    ['ZITADEL_CLIENT_ID', spa.clientId],
+    ['ZITADEL_REDIRECT_URL', o.redirectUrl],
+    ['SPA_ORIGIN', o.spaOrigin],
+    ['SERVICE_ACCOUNT_FILE', serviceAccountPath],
+    ['ZITAUTH_PROJECT_ID', project.id],
+    ['ZITAUTH_AUDIENCE', `${spa.clientId},${project.id}`],
+    ['ZITAUTH_INTROSPECTION_KEY_FILE', introspectionPath],
+    ['ZITAUTH_POST_LOGOUT_REDIRECT_URIS', o.postLogoutUris.join(',')],
+    ['ZITAUTH_COOKIE_SECRET', cookieSecret],
+    ['ZITAUTH_M2M_API_KEYS', apiKeys],
+  ];
+  const managedNames = new Set(managed.map(([k]) => k));
+  const kept = [...previous].filter(([k]) => !managedNames.has(k));
+  await writeSecretFile(
+    o.envFile,
+    renderDotenv(
+      [
+        'Written by `zitauth provision`; re-running it keeps the secrets below and any line you add.',
+        'Contains secrets (cookie secret): keep this file private (mode 0600).',
+      ],
+      [...managed, ...kept],
+    ),
+  );
+  log(`  wrote ${o.envFile}`);
+  if (rawKey) {
+    log('');
+    log('M2M API key (shown only now; the .env stores only its sha256):');
+    log(`  ${rawKey}`);
+    log('Hand it to the machine clients that call the gateway\'s M2M token route.');
+  } else {
+    log('  M2M API keys: kept the existing ZITAUTH_M2M_API_KEYS');
+  }
+}
+
+async function readPat(path: string): Promise<string> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'unknown error';
+    throw new InvalidRequest(`cannot read the personal access token file ${path} (${code}).`);
+  }
+  const pat = text.trim();
+  if (pat === '' || /\s/.test(pat)) throw new InvalidRequest(`the personal access token file ${path} must hold exactly one token.`);
+  return pat;
+}

@@ -1,0 +1,273 @@
+/**
+ * The provisioning steps, each "find by name, else create; converge the settings that matter".
+ *
+ * Every request shape follows Zitadel's management API v1 (proto `zitadel/management.proto`,
+ * JSON names in lowerCamelCase as grpc-gateway renders them). Re-running finds existing objects
+ * through the `_search` endpoints, so nothing is created twice.
+ */
+import { IdpBadResponse, InvalidRequest } from '../errors.ts';
+import { type Json, type ManagementClient, isObject, resultList, str } from './client.ts';
+
+const EQUALS = 'TEXT_QUERY_METHOD_EQUALS';
+
+/** What a step did, for the summary log (never contains secrets). */
+export type Outcome = 'created' | 'found' | 'updated';
+
+export interface ProjectSpec {
+  name: string;
+  roles: { key: string; displayName: string }[];
+}
+
+/** Finds or creates the project with role assertion on; adds missing roles. */
+export async function ensureProject(
+  c: ManagementClient,
+  spec: ProjectSpec,
+): Promise<{ id: string; outcome: Outcome; rolesAdded: string[] }> {
+  const found = resultList(
+    await c.call('POST', '/projects/_search', {
+      query: { limit: 10 },
+      queries: [{ nameQuery: { name: spec.name, method: EQUALS } }],
+    }),
+  ).find((p) => p.name === spec.name);
+
+  let id: string;
+  let outcome: Outcome;
+  if (found) {
+    id = requireId(found.id, 'project');
+    outcome = 'found';
+    if (found.projectRoleAssertion !== true) {
+      // Role assertion puts roles into tokens without extra scopes — the gateway relies on it.
+      await c.call('PUT', `/projects/${id}`, {
+        name: spec.name,
+        projectRoleAssertion: true,
+        projectRoleCheck: found.projectRoleCheck === true,
+        hasProjectCheck: found.hasProjectCheck === true,
+      });
+      outcome = 'updated';
+    }
+  } else {
+    const res = await c.call('POST', '/projects', {
+      name: spec.name,
+      projectRoleAssertion: true,
+      projectRoleCheck: false,
+      hasProjectCheck: false,
+    });
+    id = requireId(res.id, 'project');
+    outcome = 'created';
+  }
+
+  const existing = new Set(
+    resultList(await c.call('POST', `/projects/${id}/roles/_search`, { query: { limit: 1000 } }))
+      .map((r) => str(r.key))
+      .filter((k): k is string => k !== undefined),
+  );
+  const missing = spec.roles.filter((r) => !existing.has(r.key));
+  if (missing.length > 0) {
+    await c.call('POST', `/projects/${id}/roles/_bulk`, {
+      roles: missing.map((r) => ({ key: r.key, displayName: r.displayName })),
+    });
+  }
+  return { id, outcome, rolesAdded: missing.map((r) => r.key) };
+}
+
+export interface UserAgentAppSpec {
+  name: string;
+  redirectUris: string[];
+  postLogoutRedirectUris: string[];
+  devMode: boolean;
+}
+
+/** The OIDC settings ZitAuth needs: public PKCE client, JWT access tokens carrying roles. */
+function oidcConfig(spec: UserAgentAppSpec): Json {
+  return {
+    redirectUris: spec.redirectUris,
+    responseTypes: ['OIDC_RESPONSE_TYPE_CODE'],
+    grantTypes: ['OIDC_GRANT_TYPE_AUTHORIZATION_CODE', 'OIDC_GRANT_TYPE_REFRESH_TOKEN'],
+    appType: 'OIDC_APP_TYPE_USER_AGENT',
+    authMethodType: 'OIDC_AUTH_METHOD_TYPE_NONE',
+    postLogoutRedirectUris: spec.postLogoutRedirectUris,
+    devMode: spec.devMode,
+    accessTokenType: 'OIDC_TOKEN_TYPE_JWT',
+    accessTokenRoleAssertion: true,
+    idTokenRoleAssertion: true,
+    idTokenUserinfoAssertion: true,
+  };
+}
+
+async function findApp(c: ManagementClient, projectId: string, name: string): Promise<Json | undefined> {
+  return resultList(
+    await c.call('POST', `/projects/${projectId}/apps/_search`, {
+      query: { limit: 10 },
+      queries: [{ nameQuery: { name, method: EQUALS } }],
+    }),
+  ).find((a) => a.name === name);
+}
+
+/** Finds or creates the user-agent (PKCE) app; converges its OIDC settings. */
+export async function ensureUserAgentApp(
+  c: ManagementClient,
+  projectId: string,
+  spec: UserAgentAppSpec,
+): Promise<{ appId: string; clientId: string; outcome: Outcome }> {
+  const found = await findApp(c, projectId, spec.name);
+  if (!found) {
+    const res = await c.call('POST', `/projects/${projectId}/apps/oidc`, {
+      name: spec.name,
+      version: 'OIDC_VERSION_1_0',
+      ...oidcConfig(spec),
+    });
+    return { appId: requireId(res.appId, 'app'), clientId: requireId(res.clientId, 'client id'), outcome: 'created' };
+  }
+  const cfg = found.oidcConfig;
+  if (!isObject(cfg)) {
+    throw new InvalidRequest(`An application named "${spec.name}" exists but is not an OIDC app; rename it or pass --app-name.`);
+  }
+  const appId = requireId(found.id, 'app');
+  const clientId = requireId(cfg.clientId, 'client id');
+  const want = oidcConfig(spec);
+  // Absent fields are proto defaults (grpc-gateway may omit them): enum 0 / false / [].
+  const drift =
+    !sameSet(cfg.redirectUris, spec.redirectUris) ||
+    !sameSet(cfg.postLogoutRedirectUris, spec.postLogoutRedirectUris) ||
+    (cfg.devMode === true) !== spec.devMode ||
+    (cfg.appType ?? 'OIDC_APP_TYPE_WEB') !== want.appType ||
+    (cfg.authMethodType ?? 'OIDC_AUTH_METHOD_TYPE_BASIC') !== want.authMethodType ||
+    (cfg.accessTokenType ?? 'OIDC_TOKEN_TYPE_BEARER') !== want.accessTokenType ||
+    cfg.accessTokenRoleAssertion !== true;
+  if (!drift) return { appId, clientId, outcome: 'found' };
+  await c.call('PUT', `/projects/${projectId}/apps/${appId}/oidc_config`, want);
+  return { appId, clientId, outcome: 'updated' };
+}
+
+/** Finds or creates the API app (private_key_jwt) used for token introspection. */
+export async function ensureApiApp(
+  c: ManagementClient,
+  projectId: string,
+  name: string,
+): Promise<{ appId: string; clientId: string; outcome: Outcome }> {
+  const method = 'API_AUTH_METHOD_TYPE_PRIVATE_KEY_JWT';
+  const found = await findApp(c, projectId, name);
+  if (!found) {
+    const res = await c.call('POST', `/projects/${projectId}/apps/api`, { name, authMethodType: method });
+    return { appId: requireId(res.appId, 'app'), clientId: requireId(res.clientId, 'client id'), outcome: 'created' };
+  }
+  const cfg = found.apiConfig;
+  if (!isObject(cfg)) {
+    throw new InvalidRequest(`An application named "${name}" exists but is not an API app; rename it or pass --api-app-name.`);
+  }
+  const appId = requireId(found.id, 'app');
+  const clientId = requireId(cfg.clientId, 'client id');
+  if ((cfg.authMethodType ?? 'API_AUTH_METHOD_TYPE_BASIC') === method) return { appId, clientId, outcome: 'found' };
+  await c.call('PUT', `/projects/${projectId}/apps/${appId}/api_config`, { authMethodType: method });
+  return { appId, clientId, outcome: 'updated' };
+}
+
+/** Finds or creates the service (machine) user with JWT access tokens. */
+export async function ensureMachineUser(
+  c: ManagementClient,
+  userName: string,
+  displayName: string,
+): Promise<{ userId: string; outcome: Outcome }> {
+  const found = resultList(
+    await c.call('POST', '/users/_search', {
+      query: { limit: 10 },
+      queries: [{ userNameQuery: { userName, method: EQUALS } }],
+    }),
+  ).find((u) => u.userName === userName);
+  const description = 'ZitAuth gateway: machine-to-machine tokens (JWT profile grant)';
+  if (!found) {
+    const res = await c.call('POST', '/users/machine', {
+      userName,
+      name: displayName,
+      description,
+      accessTokenType: 'ACCESS_TOKEN_TYPE_JWT',
+    });
+    return { userId: requireId(res.userId, 'user'), outcome: 'created' };
+  }
+  const userId = requireId(found.id, 'user');
+  const machine = found.machine;
+  if (!isObject(machine)) {
+    throw new InvalidRequest(`A user named "${userName}" exists but is not a service user; pass --service-user.`);
+  }
+  if ((machine.accessTokenType ?? 'ACCESS_TOKEN_TYPE_BEARER') === 'ACCESS_TOKEN_TYPE_JWT') return { userId, outcome: 'found' };
+  await c.call('PUT', `/users/${userId}/machine`, {
+    name: str(machine.name) ?? displayName,
+    description: str(machine.description) ?? description,
+    accessTokenType: 'ACCESS_TOKEN_TYPE_JWT',
+  });
+  return { userId, outcome: 'updated' };
+}
+
+/** Creates a JSON key for the machine user; returns the decoded key-file text. */
+export async function createMachineKey(c: ManagementClient, userId: string, expirationDate?: string): Promise<string> {
+  const res = await c.call('POST', `/users/${userId}/keys`, {
+    type: 'KEY_TYPE_JSON',
+    ...(expirationDate ? { expirationDate } : {}),
+  });
+  return decodeKeyDetails(res.keyDetails, 'service-user');
+}
+
+/** Creates a JSON key for the API app; returns the decoded key-file text. */
+export async function createAppKey(
+  c: ManagementClient,
+  projectId: string,
+  appId: string,
+  expirationDate?: string,
+): Promise<string> {
+  const res = await c.call('POST', `/projects/${projectId}/apps/${appId}/keys`, {
+    type: 'KEY_TYPE_JSON',
+    ...(expirationDate ? { expirationDate } : {}),
+  });
+  return decodeKeyDetails(res.keyDetails, 'API application');
+}
+
+export interface PrivacyLinks {
+  tosLink?: string;
+  privacyLink?: string;
+  helpLink?: string;
+  supportEmail?: string;
+}
+
+/**
+ * Sets the organization's privacy policy links (shown by the login UI as "External links").
+ * An org that still inherits the instance default gets a custom policy (POST); an org with its
+ * own policy is updated (PUT) — but only when a link actually differs.
+ */
+export async function ensurePrivacyPolicy(c: ManagementClient, links: PrivacyLinks): Promise<Outcome> {
+  const res = await c.call('GET', '/policies/privacy');
+  const policy = isObject(res.policy) ? res.policy : {};
+  const keys = ['tosLink', 'privacyLink', 'helpLink', 'supportEmail'] as const;
+  const wanted: Json = {};
+  for (const k of keys) wanted[k] = links[k] ?? str(policy[k]) ?? '';
+  if (policy.isDefault === true) {
+    await c.call('POST', '/policies/privacy', wanted);
+    return 'created';
+  }
+  if (keys.every((k) => (str(policy[k]) ?? '') === wanted[k])) return 'found';
+  await c.call('PUT', '/policies/privacy', wanted);
+  return 'updated';
+}
+
+function decodeKeyDetails(v: unknown, what: string): string {
+  // `key_details` is proto `bytes`: base64 in JSON, holding the key file exactly as the console
+  // would download it.
+  if (typeof v !== 'string' || v === '') throw new IdpBadResponse(`Zitadel returned no key details for the ${what} key.`);
+  const text = Buffer.from(v, 'base64').toString('utf8');
+  try {
+    if (!isObject(JSON.parse(text))) throw new Error('not an object');
+  } catch {
+    throw new IdpBadResponse(`Zitadel returned ${what} key details that are not a JSON key file.`);
+  }
+  return text;
+}
+
+function requireId(v: unknown, what: string): string {
+  const s = str(v);
+  if (s === undefined) throw new IdpBadResponse(`Zitadel's answer lacks the ${what} id.`);
+  return s;
+}
+
+function sameSet(have: unknown, want: string[]): boolean {
+  const h = Array.isArray(have) ? have.filter((x): x is string => typeof x === 'string') : [];
+  return h.length === want.length && want.every((w) => h.includes(w));
+}

@@ -1,0 +1,210 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runProvision } from '../../src/provision/index.ts';
+import { parseDotenv } from '../../src/provision/output.ts';
+import { type ZitadelFake, startZitadelFake } from '../support/zitadel-fake.ts';
+
+const PAT = 'pat-Zm9vYmFyYmF6LXNlY3JldC10b2tlbg';
+
+describe('zitauth provision against the Zitadel fake', () => {
+  let fake: ZitadelFake;
+  let dir: string;
+  let patFile: string;
+  const logs: string[][] = [];
+
+  const run = async (extra: string[] = [], env: Record<string, string | undefined> = {}) => {
+    const lines: string[] = [];
+    logs.push(lines);
+    const code = await runProvision(
+      ['--zitadel', fake.url, '--pat-file', patFile, '--out-dir', dir, '--redirect-url', 'http://localhost:8000/api/v1/callback',
+        '--spa-origin', 'http://localhost:8000', '--tos-link', 'https://example.test/tos', '--privacy-link', 'https://example.test/privacy', ...extra],
+      env,
+      { log: (s) => lines.push(s) },
+    );
+    return { code, out: lines.join('\n') };
+  };
+
+  beforeAll(async () => {
+    fake = startZitadelFake({ pat: PAT });
+    dir = await mkdtemp(join(tmpdir(), 'zitauth-provision-'));
+    patFile = join(dir, 'admin.pat');
+    await writeFile(patFile, `${PAT}\n`, { mode: 0o600 });
+  });
+  afterAll(async () => {
+    await fake.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('first run creates everything with the documented request shapes', async () => {
+    const { code, out } = await run();
+    expect(out).not.toContain(PAT);
+    expect(code).toBe(0);
+    expect(fake.violations).toEqual([]);
+
+    // project with role assertion and both roles
+    const projectCreate = fake.calls.find((c) => c.method === 'POST' && c.path === '/management/v1/projects');
+    expect(projectCreate?.body).toMatchObject({ name: 'ZitAuth', projectRoleAssertion: true });
+    expect(fake.state.projects[0]?.roles.map((r) => r.key)).toEqual(['admin', 'user']);
+
+    // user-agent app: PKCE (auth method NONE), JWT access tokens with roles, dev mode for http
+    const oidc = fake.calls.find((c) => c.path.endsWith('/apps/oidc'))?.body;
+    expect(oidc).toMatchObject({
+      name: 'ZitAuth SPA',
+      appType: 'OIDC_APP_TYPE_USER_AGENT',
+      authMethodType: 'OIDC_AUTH_METHOD_TYPE_NONE',
+      responseTypes: ['OIDC_RESPONSE_TYPE_CODE'],
+      redirectUris: ['http://localhost:8000/api/v1/callback'],
+      postLogoutRedirectUris: ['http://localhost:8000/'],
+      accessTokenType: 'OIDC_TOKEN_TYPE_JWT',
+      accessTokenRoleAssertion: true,
+      devMode: true,
+      version: 'OIDC_VERSION_1_0',
+    });
+    expect(oidc?.grantTypes).toContain('OIDC_GRANT_TYPE_AUTHORIZATION_CODE');
+
+    // API app with private_key_jwt, machine user with JWT tokens, one JSON key each
+    expect(fake.calls.find((c) => c.path.endsWith('/apps/api'))?.body).toEqual({ name: 'ZitAuth API', authMethodType: 'API_AUTH_METHOD_TYPE_PRIVATE_KEY_JWT' });
+    expect(fake.calls.find((c) => c.path === '/management/v1/users/machine')?.body).toMatchObject({ userName: 'zitauth-m2m', accessTokenType: 'ACCESS_TOKEN_TYPE_JWT' });
+    expect(fake.state.userKeys).toHaveLength(1);
+    expect(fake.state.appKeys).toHaveLength(1);
+
+    // privacy links: the org inherited the default → a custom policy is added
+    expect(fake.calls.find((c) => c.method === 'POST' && c.path === '/management/v1/policies/privacy')?.body)
+      .toMatchObject({ tosLink: 'https://example.test/tos', privacyLink: 'https://example.test/privacy' });
+  });
+
+  test('key files and .env are written, private, and consistent with Zitadel', async () => {
+    const sa = JSON.parse(await readFile(join(dir, 'service-account.json'), 'utf8'));
+    expect(sa).toMatchObject({ type: 'serviceaccount', userId: fake.state.users[0]?.id, keyId: fake.state.userKeys[0]?.id });
+    expect(sa.key).toStartWith('-----BEGIN RSA PRIVATE KEY-----');
+    const ik = JSON.parse(await readFile(join(dir, 'introspection-key.json'), 'utf8'));
+    const apiApp = fake.state.apps.find((a) => a.apiConfig);
+    expect(ik).toMatchObject({ type: 'application', appId: apiApp?.id, clientId: apiApp?.apiConfig?.clientId });
+
+    for (const f of ['service-account.json', 'introspection-key.json', '.env']) {
+      expect(((await stat(join(dir, f))).mode & 0o777).toString(8)).toBe('600');
+    }
+
+    const env = parseDotenv(await readFile(join(dir, '.env'), 'utf8'));
+    const project = fake.state.projects[0]!;
+    const spa = fake.state.apps.find((a) => a.oidcConfig)!;
+    expect(Object.fromEntries(env)).toMatchObject({
+      ZITADEL_DOMAIN: fake.url,
+      ZITADEL_CLIENT_ID: spa.oidcConfig!.clientId,
+      ZITADEL_REDIRECT_URL: 'http://localhost:8000/api/v1/callback',
+      SPA_ORIGIN: 'http://localhost:8000',
+      SERVICE_ACCOUNT_FILE: join(dir, 'service-account.json'),
+      ZITAUTH_PROJECT_ID: project.id,
+      ZITAUTH_AUDIENCE: `${spa.oidcConfig!.clientId},${project.id}`,
+      ZITAUTH_INTROSPECTION_KEY_FILE: join(dir, 'introspection-key.json'),
+    });
+    expect(env.get('ZITAUTH_COOKIE_SECRET')!.length).toBeGreaterThanOrEqual(32);
+    expect(env.get('ZITAUTH_M2M_API_KEYS')).toMatch(/^sha256:[0-9a-f]{64}$/);
+
+    // The raw key was printed once and hashes to the stored value.
+    const out = logs[0]!.join('\n');
+    const raw = out.match(/^\s+(zat_[A-Za-z0-9_-]+)$/m)?.[1];
+    expect(raw).toBeDefined();
+    expect(`sha256:${createHash('sha256').update(raw!).digest('hex')}`).toBe(env.get('ZITAUTH_M2M_API_KEYS')!);
+    // No private key material in the output.
+    expect(out).not.toContain('PRIVATE KEY');
+  });
+
+  test('re-running reuses everything: no creates, no new keys, same secrets', async () => {
+    const before = await readFile(join(dir, '.env'), 'utf8');
+    await writeFile(join(dir, '.env'), `${before}ZITAUTH_LOG_LEVEL=debug\n`, { mode: 0o600 });
+    const creates = () => ({
+      projects: fake.count('POST', /^\/management\/v1\/projects$/),
+      roles: fake.count('POST', /\/roles\/_bulk$/),
+      oidc: fake.count('POST', /\/apps\/oidc$/),
+      api: fake.count('POST', /\/apps\/api$/),
+      users: fake.count('POST', /^\/management\/v1\/users\/machine$/),
+      keys: fake.count('POST', /\/keys$/),
+      puts: fake.count('PUT', /./),
+      privacyPosts: fake.count('POST', /\/policies\/privacy$/),
+    });
+    const first = creates();
+    const { code, out } = await run();
+    expect(code).toBe(0);
+    expect(fake.violations).toEqual([]);
+    expect(creates()).toEqual(first);
+    expect(fake.state.userKeys).toHaveLength(1);
+    expect(fake.state.appKeys).toHaveLength(1);
+    expect(out).not.toMatch(/zat_/);
+
+    const a = parseDotenv(before);
+    const b = parseDotenv(await readFile(join(dir, '.env'), 'utf8'));
+    expect(b.get('ZITAUTH_COOKIE_SECRET')).toBe(a.get('ZITAUTH_COOKIE_SECRET')!);
+    expect(b.get('ZITAUTH_M2M_API_KEYS')).toBe(a.get('ZITAUTH_M2M_API_KEYS')!);
+    expect(b.get('ZITAUTH_LOG_LEVEL')).toBe('debug');
+  });
+
+  test('drifted settings are converged with the update endpoints', async () => {
+    const spa = fake.state.apps.find((a) => a.oidcConfig)!;
+    spa.oidcConfig = { ...spa.oidcConfig, accessTokenType: 'OIDC_TOKEN_TYPE_BEARER' };
+    fake.state.users[0]!.machine.accessTokenType = undefined; // proto default = BEARER, omitted on the wire
+    const { code } = await run(['--tos-link', 'https://example.test/tos-v2']);
+    expect(code).toBe(0);
+    expect(fake.violations).toEqual([]);
+    expect(fake.calls.filter((c) => c.method === 'PUT').map((c) => c.path.replace(/\d{6,}/g, '{id}'))).toEqual([
+      '/management/v1/projects/{id}/apps/{id}/oidc_config',
+      '/management/v1/users/{id}/machine',
+      '/management/v1/policies/privacy',
+    ]);
+    expect(spa.oidcConfig!.accessTokenType).toBe('OIDC_TOKEN_TYPE_JWT');
+    expect(fake.state.privacy.tosLink).toBe('https://example.test/tos-v2');
+  });
+
+  test('a missing key file is re-created for the existing user, without duplicating the user', async () => {
+    await rm(join(dir, 'service-account.json'));
+    const { code } = await run();
+    expect(code).toBe(0);
+    expect(fake.state.users).toHaveLength(1);
+    expect(fake.state.userKeys).toHaveLength(2);
+    expect(fake.state.appKeys).toHaveLength(1);
+  });
+
+  test('a rejected token fails clearly without echoing it', async () => {
+    const badPat = join(dir, 'bad.pat');
+    await writeFile(badPat, 'not-the-right-token-abcdef');
+    const lines: string[] = [];
+    const code = await runProvision(['--zitadel', fake.url, '--pat-file', badPat, '--out-dir', join(dir, 'other')], {}, { log: (s) => lines.push(s) });
+    fake.violations.length = 0; // the fake records the wrong token as a violation on purpose
+    expect(code).toBe(1);
+    expect(lines.join('\n')).toContain('HTTP 401');
+    expect(lines.join('\n')).not.toContain('not-the-right-token-abcdef');
+  });
+
+  test('every call has a timeout', async () => {
+    const hanging: typeof fetch = ((_url: string, init?: RequestInit) =>
+      new Promise((_resolve, reject) => {
+        init?.signal?.addEventListener('abort', () => reject(init.signal?.reason));
+      })) as typeof fetch;
+    const lines: string[] = [];
+    const code = await runProvision(['--zitadel', 'http://zitadel.invalid', '--pat-file', patFile, '--out-dir', join(dir, 'hang'), '--timeout-ms', '100'], {}, { fetch: hanging, log: (s) => lines.push(s) });
+    expect(code).toBe(1);
+    expect(lines.join('\n')).toContain('did not answer POST /management/v1/projects/_search within 100 ms');
+  });
+
+  test('usage errors exit 2 and name what is missing; env vars are honoured', async () => {
+    const lines: string[] = [];
+    expect(await runProvision([], {}, { log: (s) => lines.push(s) })).toBe(2);
+    expect(lines.join('\n')).toContain('--zitadel or ZITADEL_DOMAIN');
+    expect(lines.join('\n')).toContain('--pat-file or ZITADEL_PAT_FILE');
+
+    const out: string[] = [];
+    const code = await runProvision(['provision', '--out-dir', join(dir, 'envrun')], { ZITADEL_DOMAIN: fake.url, ZITADEL_PAT_FILE: patFile }, { log: (s) => out.push(s) });
+    expect(code).toBe(0);
+    expect(fake.violations).toEqual([]);
+  });
+
+  test('an unreadable PAT file is reported by path, not content', async () => {
+    const lines: string[] = [];
+    const code = await runProvision(['--zitadel', fake.url, '--pat-file', join(dir, 'nope.pat')], {}, { log: (s) => lines.push(s) });
+    expect(code).toBe(1);
+    expect(lines.join('\n')).toContain('nope.pat (ENOENT)');
+  });
+});
