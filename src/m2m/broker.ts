@@ -38,6 +38,7 @@ interface Cached {
   refreshAt: number;
 }
 
+/** Hands out the gateway's M2M access token; see the module comment for the caching rules. */
 export class TokenBroker {
   /** `fetches`: calls of fetchToken; `failures`: those that failed. */
   readonly stats = { fetches: 0, failures: 0 };

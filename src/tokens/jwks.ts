@@ -43,6 +43,10 @@ const EMPTY_RETRY_MS = 5_000;
 /** Key resolver signature accepted by jose's `jwtVerify`. */
 export type KeyResolver = (header: JWSHeaderParameters, token?: FlattenedJWSInput) => Promise<CryptoKey>;
 
+/**
+ * The IdP's signing keys, fetched lazily and kept across outages; {@link getKey} is the resolver
+ * to hand to jose's `jwtVerify`. See the module comment for the refresh rules.
+ */
 export class JwksCache {
   /** Fetch counters: `refreshes` counts successful fetches, `failures` failed ones. */
   readonly stats = { refreshes: 0, failures: 0 };
