@@ -45,13 +45,15 @@ export class ZitAuthError extends Error {
   readonly detail: string | undefined;
   /** Seconds a client should wait before retrying (503 responses). */
   readonly retryAfter: number | undefined;
+  /** Send an RFC 6750 `WWW-Authenticate: Bearer` challenge with this error. */
+  readonly bearerChallenge: boolean;
 
   constructor(
     code: ErrorCode,
     status: number,
     error: string,
     description: string,
-    opts: { detail?: string; retryAfter?: number; cause?: unknown } = {},
+    opts: { detail?: string; retryAfter?: number; cause?: unknown; bearerChallenge?: boolean } = {},
   ) {
     super(description, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.code = code;
@@ -59,6 +61,7 @@ export class ZitAuthError extends Error {
     this.error = error;
     this.detail = opts.detail;
     this.retryAfter = opts.retryAfter;
+    this.bearerChallenge = opts.bearerChallenge ?? false;
   }
 
   toBody(): ErrorBody {
@@ -68,7 +71,7 @@ export class ZitAuthError extends Error {
 
 /** 400 — the request itself is unusable (missing/malformed header or parameter). */
 export class InvalidRequest extends ZitAuthError {
-  constructor(description: string, opts?: { detail?: string }) {
+  constructor(description: string, opts?: { detail?: string; bearerChallenge?: boolean }) {
     super('INVALID_REQUEST', 400, 'invalid_request', description, opts);
   }
 }
@@ -76,14 +79,14 @@ export class InvalidRequest extends ZitAuthError {
 /** 401 — a bearer token was presented but is not acceptable (RFC 6750 `invalid_token`). */
 export class InvalidToken extends ZitAuthError {
   constructor(description: string, opts?: { detail?: string; cause?: unknown }) {
-    super('INVALID_TOKEN', 401, 'invalid_token', description, opts);
+    super('INVALID_TOKEN', 401, 'invalid_token', description, { ...opts, bearerChallenge: true });
   }
 }
 
 /** 403 — the token is valid but lacks a required role, scope or audience. */
 export class InsufficientScope extends ZitAuthError {
   constructor(description: string) {
-    super('INSUFFICIENT_SCOPE', 403, 'insufficient_scope', description);
+    super('INSUFFICIENT_SCOPE', 403, 'insufficient_scope', description, { bearerChallenge: true });
   }
 }
 

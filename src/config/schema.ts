@@ -1,0 +1,104 @@
+import { Type as T, type Static } from '@sinclair/typebox';
+
+/**
+ * The environment ZitAuth reads, as one TypeBox schema: names, defaults and docs live here and
+ * nowhere else. The original ZitAuth's variable names are kept verbatim so an existing `.env`
+ * works unchanged; everything new is `ZITAUTH_*`. Values arrive as strings (environment), so the
+ * schema describes strings and `load.ts` turns them into the typed {@link Config}.
+ */
+const Url = (description: string) => T.Optional(T.String({ description, format: 'uri' }));
+const Str = (description: string, def?: string) =>
+  T.Optional(T.String(def === undefined ? { description } : { description, default: def }));
+
+export const EnvSchema = T.Object({
+  // --- the original ZitAuth's variables (drop-in) ---
+  ZITADEL_DOMAIN: Str('Zitadel instance URL = OIDC issuer, e.g. https://my-instance.zitadel.cloud (required)'),
+  ZITADEL_CLIENT_ID: Str('Client id of the User Agent (PKCE) application (required)'),
+  ZITADEL_REDIRECT_URL: Str("The gateway's callback URL registered in Zitadel, e.g. http://localhost:8000/api/v1/callback (required)"),
+  SPA_ORIGIN: Str('Origin of the web app the login returns to, e.g. http://localhost:3001 (required)'),
+  SERVICE_ACCOUNT_FILE: Str('Path of the service-user JSON key file; without it /api/v1/m2m-token answers 503'),
+  ZITADEL_AUTHORIZATION_ENDPOINT: Url('Override of the discovered authorization endpoint'),
+  ZITADEL_TOKEN_ENDPOINT: Url('Override of the discovered token endpoint'),
+  ZITADEL_JWKS_URI: Url('Override of the discovered JWKS URI'),
+  ZITADEL_USERINFO_ENDPOINT: Url('Override of the discovered userinfo endpoint'),
+  PORT: Str('Listen port', '8000'),
+
+  // --- ZitAuth additions ---
+  ZITAUTH_HOST: Str('Bind address', '0.0.0.0'),
+  ZITAUTH_PROJECT_ID: Str('Zitadel project id: default audience, and the M2M audience scope'),
+  ZITAUTH_AUDIENCE: Str('Comma list of accepted token audiences (client and/or project ids); default: project id, else client id'),
+  ZITAUTH_SCOPES: Str('Login scopes', 'openid email profile'),
+  ZITAUTH_M2M_SCOPES: Str('Scopes of the M2M token (default: openid + the project audience scope)'),
+  ZITAUTH_M2M_API_KEYS: Str('Comma list of API keys allowed to call /api/v1/m2m-token: sha256:<64 hex> (preferred) or plain'),
+  ZITAUTH_M2M_API_KEYS_FILE: Str('File holding ZITAUTH_M2M_API_KEYS (one per line or comma separated)'),
+  ZITAUTH_COOKIE_SECRET: Str('Secret (>= 32 chars) encrypting the login-state cookie; replicas must share it'),
+  ZITAUTH_COOKIE_SECRET_FILE: Str('File holding ZITAUTH_COOKIE_SECRET'),
+  ZITAUTH_ALLOWED_ALGS: Str('Comma list of accepted JWS algorithms', 'RS256'),
+  ZITAUTH_CLOCK_TOLERANCE_SEC: Str('Allowed clock skew for exp/nbf/iat, seconds', '5'),
+  ZITAUTH_HTTP_TIMEOUT_MS: Str('Timeout of every call to Zitadel, milliseconds', '5000'),
+  ZITAUTH_INTROSPECTION_KEY_FILE: Str('API application JSON key file: enables opaque-token introspection (private_key_jwt)'),
+  ZITAUTH_INTROSPECTION_CLIENT_ID: Str('API application client id for introspection with Basic auth'),
+  ZITAUTH_INTROSPECTION_CLIENT_SECRET: Str('API application client secret for introspection with Basic auth'),
+  ZITAUTH_INTROSPECTION_CLIENT_SECRET_FILE: Str('File holding ZITAUTH_INTROSPECTION_CLIENT_SECRET'),
+  ZITAUTH_INTROSPECTION_ENDPOINT: Url('Override of the discovered introspection endpoint'),
+  ZITAUTH_END_SESSION_ENDPOINT: Url('Override of the discovered end-session endpoint'),
+  ZITAUTH_CACHE_SIZE: Str('Max verified tokens kept by /validate', '10000'),
+  ZITAUTH_INTROSPECTION_CACHE_TTL_SEC: Str('Max seconds an introspection result is reused', '60'),
+  ZITAUTH_CORS_ORIGINS: Str('Comma list of extra browser origins allowed to call /validate and /userinfo'),
+  ZITAUTH_POST_LOGOUT_REDIRECT_URIS: Str('Comma list of URLs /logout may return to (default: SPA_ORIGIN/)'),
+  ZITAUTH_RETURN_TO_ORIGINS: Str('Comma list of extra origins the login may return to (default: SPA_ORIGIN only)'),
+  ZITAUTH_FORWARD_AUTH_CLAIM_HEADERS: Str('Extra claim=Header pairs for forward-auth, e.g. "urn:zitadel:iam:user:resourceowner:id=X-Auth-Request-Org"'),
+  ZITAUTH_LOGIN_TTL_SEC: Str('Seconds a login may take before its state cookie expires', '600'),
+  ZITAUTH_LOG_LEVEL: Str('debug | info | warn | error | silent', 'info'),
+});
+export type Env = Static<typeof EnvSchema>;
+export type EnvName = keyof Env;
+
+/** API key accepted by /api/v1/m2m-token; kept as a SHA-256 digest either way. */
+export interface ApiKeyDigest {
+  readonly sha256: Uint8Array;
+}
+
+/** The validated, typed configuration every module receives. */
+export interface Config {
+  port: number;
+  host: string;
+  issuer: string;
+  clientId: string;
+  redirectUri: string;
+  spaOrigin: string;
+  /** Origins allowed by CORS (SPA_ORIGIN + ZITAUTH_CORS_ORIGINS). */
+  corsOrigins: string[];
+  /** Origins a `return_to` may point to. */
+  returnToOrigins: string[];
+  postLogoutRedirectUris: string[];
+  serviceAccountFile: string | undefined;
+  projectId: string | undefined;
+  audience: string[];
+  loginScopes: string;
+  m2mScopes: string;
+  m2mApiKeys: ApiKeyDigest[];
+  cookieSecret: string;
+  /** True when no secret was configured and one was generated for this process only. */
+  cookieSecretGenerated: boolean;
+  algorithms: string[];
+  clockToleranceSec: number;
+  httpTimeoutMs: number;
+  endpoints: {
+    authorization?: string;
+    token?: string;
+    jwks?: string;
+    userinfo?: string;
+    introspection?: string;
+    endSession?: string;
+  };
+  introspection:
+    | { kind: 'private_key_jwt'; keyFile: string }
+    | { kind: 'basic'; clientId: string; clientSecret: string }
+    | undefined;
+  cacheSize: number;
+  introspectionCacheTtlSec: number;
+  forwardAuthClaimHeaders: Record<string, string>;
+  loginTtlSec: number;
+  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+}

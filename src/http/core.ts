@@ -1,0 +1,80 @@
+import { Elysia } from 'elysia';
+import { toZitAuthError, type ZitAuthError } from '../errors.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Builds the JSON error response; the description is ours, never exception text or input. */
+export function errorResponse(err: ZitAuthError, requestId?: string): Response {
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'cache-control': 'no-store' };
+  if (requestId) headers['x-request-id'] = requestId;
+  if (err.retryAfter !== undefined) headers['retry-after'] = String(err.retryAfter);
+  if (err.bearerChallenge) {
+    const desc = err.message.replace(/["\\]/g, "'");
+    headers['www-authenticate'] =
+      err.status === 400 && err.code === 'INVALID_REQUEST' && err.message.startsWith('Missing')
+        ? 'Bearer realm="zitauth"'
+        : `Bearer realm="zitauth", error="${err.error}", error_description="${desc}"`;
+  }
+  return new Response(JSON.stringify(err.toBody()), { status: err.status, headers });
+}
+
+/**
+ * Cross-cutting plugin, global on purpose (style habit 8): request ids, one JSON log line per
+ * request, request metrics, and the mapping of every thrown error to an RFC-style body.
+ * Unknown errors become 500 `server_error`; details go to the log only.
+ */
+export function corePlugin(deps: { logger: Logger; metrics: Metrics }) {
+  const { logger, metrics } = deps;
+  return new Elysia({ name: 'zitauth/core' })
+    .derive({ as: 'global' }, ({ request, set }) => {
+      const given = request.headers.get('x-request-id');
+      const requestId = given && REQUEST_ID.test(given) ? given : crypto.randomUUID();
+      set.headers['x-request-id'] = requestId;
+      return { requestId, startedAt: performance.now() };
+    })
+    .onError({ as: 'global' }, (ctx) => {
+      const { code, error, request } = ctx;
+      const requestId = (ctx as { requestId?: string }).requestId;
+      let err: ZitAuthError;
+      if (code === 'NOT_FOUND') {
+        err = toZitAuthError(error);
+        return new Response(JSON.stringify({ error: 'not_found', error_description: 'No such route.' }), {
+          status: 404,
+          headers: { 'content-type': 'application/json' },
+        });
+      }
+      if (code === 'VALIDATION' || code === 'PARSE') {
+        // Elysia's own message echoes input and schema internals: replace it.
+        return new Response(
+          JSON.stringify({ error: 'invalid_request', error_description: 'The request parameters are invalid.' }),
+          { status: 400, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' } },
+        );
+      }
+      err = toZitAuthError(error);
+      if (err.status >= 500) {
+        logger.error('request failed', { requestId, path: new URL(request.url).pathname, code: err.code, detail: err.detail });
+      } else if (err.detail) {
+        logger.debug('request rejected', { requestId, code: err.code, detail: err.detail });
+      }
+      return errorResponse(err, requestId);
+    })
+    .onAfterResponse({ as: 'global' }, (ctx) => {
+      const { request, set } = ctx;
+      const route = (ctx as { route?: string }).route || 'unmatched';
+      const startedAt = (ctx as { startedAt?: number }).startedAt ?? performance.now();
+      const status = typeof set.status === 'number' ? set.status : 200;
+      const ms = performance.now() - startedAt;
+      metrics.recordRequest(route, status, ms / 1000);
+      if (logger.enabled('info')) {
+        logger.info('request', {
+          requestId: (ctx as { requestId?: string }).requestId,
+          method: request.method,
+          route,
+          status,
+          ms: Math.round(ms * 100) / 100,
+        });
+      }
+    });
+}

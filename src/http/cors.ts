@@ -1,0 +1,38 @@
+import { Elysia } from 'elysia';
+
+/**
+ * CORS for the routes browsers call directly (/validate, /userinfo): only the configured SPA
+ * origin(s) are echoed back, credentials are not allowed (tokens travel in the Authorization
+ * header, not cookies), and everything else gets no CORS headers at all.
+ */
+export function corsPlugin(origins: string[], paths: string[]) {
+  const allowed = new Set(origins);
+  const covered = new Set(paths);
+  return new Elysia({ name: 'zitauth/cors', seed: paths })
+    .onRequest(({ request, set }) => {
+      const origin = request.headers.get('origin');
+      if (!origin) return;
+      const path = new URL(request.url).pathname;
+      if (!covered.has(path)) return;
+      set.headers['vary'] = 'Origin';
+      if (!allowed.has(origin)) {
+        // Preflight from a foreign origin: answer without CORS headers so the browser refuses.
+        if (request.method === 'OPTIONS') return new Response(null, { status: 403, headers: { vary: 'Origin' } });
+        return;
+      }
+      set.headers['access-control-allow-origin'] = origin;
+      if (request.method === 'OPTIONS') {
+        return new Response(null, {
+          status: 204,
+          headers: {
+            'access-control-allow-origin': origin,
+            'access-control-allow-methods': 'GET, OPTIONS',
+            'access-control-allow-headers': 'Authorization, Content-Type, X-Request-Id',
+            'access-control-max-age': '600',
+            vary: 'Origin',
+          },
+        });
+      }
+    })
+    .as('global');
+}

@@ -1,0 +1,44 @@
+import { Elysia, t } from 'elysia';
+import type { IdpClient } from '../idp/index.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import type { ValidatorHolder } from '../services.ts';
+
+/** Liveness, readiness and Prometheus metrics. */
+export function opsRoutes(deps: { idp: IdpClient; validator: ValidatorHolder; metrics: Metrics; version: string }) {
+  const { idp, validator, metrics } = deps;
+  return new Elysia({ name: 'zitauth/ops' })
+    .get('/healthz', () => ({ status: 'ok' as const, version: deps.version }), {
+      response: { 200: t.Object({ status: t.Literal('ok'), version: t.String() }) },
+      detail: { tags: ['Operations'], summary: 'Liveness: the process answers' },
+    })
+    .get(
+      '/readyz',
+      async ({ status }) => {
+        // Ready = discovery loaded and a fresh JWKS in hand; trying here also warms both up.
+        const checks = { discovery: false, jwks: false };
+        try {
+          await validator.get();
+          checks.discovery = idp.ready;
+          const jwks = validator.jwks!;
+          if (!jwks.isFresh()) await jwks.refresh().catch(() => undefined);
+          checks.jwks = jwks.isFresh() || jwks.ready;
+        } catch {
+          // reported through `checks`
+        }
+        const ok = checks.discovery && checks.jwks;
+        return ok ? { status: 'ready' as const, checks } : status(503, { status: 'not_ready' as const, checks });
+      },
+      {
+        response: {
+          200: t.Object({ status: t.Literal('ready'), checks: t.Object({ discovery: t.Boolean(), jwks: t.Boolean() }) }),
+          503: t.Object({ status: t.Literal('not_ready'), checks: t.Object({ discovery: t.Boolean(), jwks: t.Boolean() }) }),
+        },
+        detail: { tags: ['Operations'], summary: 'Readiness: discovery loaded and JWKS fresh' },
+      },
+    )
+    .get(
+      '/metrics',
+      () => new Response(metrics.render(), { headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' } }),
+      { detail: { tags: ['Operations'], summary: 'Prometheus metrics' } },
+    );
+}

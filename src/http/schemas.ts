@@ -1,0 +1,46 @@
+import { t } from 'elysia';
+
+/** RFC 6749 §5.2 / RFC 6750 §3 error body: what every 4xx/5xx carries. */
+export const ErrorBody = t.Object(
+  {
+    error: t.String({ examples: ['invalid_token'] }),
+    error_description: t.String({ examples: ['token expired'] }),
+  },
+  { description: 'RFC 6749/6750 error', additionalProperties: false },
+);
+
+/** Decoded token claims (JWT payload, or the active introspection response). */
+export const Claims = t.Object(
+  {
+    iss: t.Optional(t.String()),
+    sub: t.Optional(t.String()),
+    aud: t.Optional(t.Union([t.String(), t.Array(t.String())])),
+    exp: t.Optional(t.Number()),
+    iat: t.Optional(t.Number()),
+  },
+  {
+    additionalProperties: true,
+    description: 'Claims of the validated token',
+    examples: [{ iss: 'https://my-instance.zitadel.cloud', sub: '2792…', aud: ['2792…@app', '2791…'], exp: 1767225600, iat: 1767182400 }],
+  },
+);
+
+export const BearerHeaders = t.Object({
+  authorization: t.Optional(t.String({ description: 'Bearer <access token>' })),
+});
+
+/** Query parameters expressing per-route requirements (validate, forward-auth). */
+export const RequirementsQuery = t.Object({
+  role: t.Optional(t.Array(t.String(), { description: 'Zitadel project role; any listed role suffices' })),
+  scope: t.Optional(t.Array(t.String(), { description: 'Required scope; all listed are required (needs a scope claim or introspection)' })),
+  aud: t.Optional(t.Array(t.String(), { description: 'Accepted audience; any listed suffices' })),
+});
+
+export const errorResponses = {
+  400: ErrorBody,
+  401: ErrorBody,
+  403: ErrorBody,
+  502: ErrorBody,
+  503: ErrorBody,
+  504: ErrorBody,
+} as const;

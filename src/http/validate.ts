@@ -1,0 +1,101 @@
+import { Elysia, t } from 'elysia';
+import { bearerToken } from './bearer.ts';
+import { BearerHeaders, Claims, ErrorBody, RequirementsQuery } from './schemas.ts';
+import { checkRequirements, flattenRoles } from '../tokens/requirements.ts';
+import type { Claims as TokenClaims } from '../tokens/introspection.ts';
+import { InvalidRequest, InvalidToken } from '../errors.ts';
+
+type Requirements = { role?: string[]; scope?: string[]; aud?: string[] };
+
+const hasRequirements = (q: Requirements) => !!(q.role?.length || q.scope?.length || q.aud?.length);
+
+/**
+ * /validate (claims as JSON) and /forward-auth (identity as headers, for reverse proxies).
+ * Both share the validator, its cache and the requirement checks.
+ */
+export interface Validator {
+  /** Synchronous cache peek (the hot path: no promise for a repeated token). */
+  cached(token: string): TokenClaims | undefined;
+  validate(token: string): Promise<TokenClaims>;
+}
+
+export function validateRoutes(deps: { validator: Validator; claimHeaders: Record<string, string> }) {
+  const { validator, claimHeaders } = deps;
+  const check = (authorization: string | undefined, q: Requirements): TokenClaims | Promise<TokenClaims> => {
+    const token = bearerToken(authorization);
+    const hit = validator.cached(token);
+    if (hit !== undefined) {
+      if (hasRequirements(q)) checkRequirements(hit, { roles: q.role, scopes: q.scope, audiences: q.aud });
+      return hit;
+    }
+    return validator.validate(token).then((claims) => {
+      if (hasRequirements(q)) checkRequirements(claims, { roles: q.role, scopes: q.scope, audiences: q.aud });
+      return claims;
+    });
+  };
+
+  return new Elysia({ name: 'zitauth/validate' })
+    .get('/api/v1/validate', ({ headers, query }) => check(headers.authorization, query), {
+      headers: BearerHeaders,
+      query: RequirementsQuery,
+      response: { 200: Claims, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 503: ErrorBody },
+      detail: {
+        tags: ['Tokens'],
+        summary: 'Validate a bearer token',
+        description:
+          'Verifies a JWT access token (signature against the JWKS, allowed algorithms, issuer, audience, exp/nbf) or introspects an opaque token, and returns its claims. Optional `role`, `scope`, `aud` requirements answer 403 `insufficient_scope` when unmet.',
+        security: [{ bearer: [] }],
+      },
+    })
+    .get(
+      '/api/v1/forward-auth',
+      async ({ headers, query, set }) => {
+        // nginx auth_request accepts only 2xx/401/403 from the subrequest: a malformed header is
+        // reported as 401 here (still with an RFC 6750 body) so the proxy maps it correctly.
+        let claims: Record<string, unknown>;
+        try {
+          claims = await check(headers.authorization, query);
+        } catch (err) {
+          if (err instanceof InvalidRequest) throw new InvalidToken(err.message);
+          throw err;
+        }
+        const out = identityHeaders(claims, claimHeaders);
+        for (const [k, v] of Object.entries(out)) set.headers[k] = v;
+        return { ok: true as const };
+      },
+      {
+        headers: BearerHeaders,
+        query: RequirementsQuery,
+        response: { 200: t.Object({ ok: t.Literal(true) }), 401: ErrorBody, 403: ErrorBody, 503: ErrorBody },
+        detail: {
+          tags: ['Tokens'],
+          summary: 'Forward-auth for nginx auth_request, Traefik ForwardAuth, Caddy forward_auth',
+          description:
+            '200 with X-Auth-Request-User, -Email, -Preferred-Username, -Roles (+ configured claim headers); 401 without a valid token; 403 when a role/scope/aud requirement fails.',
+          security: [{ bearer: [] }],
+        },
+      },
+    );
+}
+
+/** Header-safe string: no CR/LF or other control characters can reach the proxy. */
+const headerValue = (v: unknown): string | undefined => {
+  if (v === undefined || v === null) return undefined;
+  const s = typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v);
+  return s.replace(/[\x00-\x1f\x7f]/g, '').slice(0, 4096);
+};
+
+/** Identity headers set on forward-auth answers (oauth2-proxy's names, so existing configs fit). */
+export function identityHeaders(claims: Record<string, unknown>, mapping: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  const put = (name: string, v: unknown) => {
+    const s = headerValue(v);
+    if (s !== undefined && s !== '') out[name.toLowerCase()] = s;
+  };
+  put('X-Auth-Request-User', claims.sub);
+  put('X-Auth-Request-Email', claims.email);
+  put('X-Auth-Request-Preferred-Username', claims.preferred_username ?? claims.username);
+  put('X-Auth-Request-Roles', flattenRoles(claims).join(','));
+  for (const [claim, header] of Object.entries(mapping)) put(header, claims[claim]);
+  return out;
+}

@@ -1,0 +1,94 @@
+/**
+ * A tiny Prometheus registry: counters and histograms with fixed label sets, rendered in the
+ * text exposition format. Small on purpose — a full client library would be the heaviest
+ * dependency in the binary for four metric families.
+ * @see https://prometheus.io/docs/instrumenting/exposition_formats/
+ */
+type Labels = Record<string, string>;
+
+const escape = (v: string) => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+const labelKey = (labels: Labels) =>
+  Object.keys(labels)
+    .sort()
+    .map((k) => `${k}="${escape(labels[k]!)}"`)
+    .join(',');
+
+class Counter {
+  readonly values = new Map<string, number>();
+  constructor(readonly name: string, readonly help: string) {}
+  inc(labels: Labels = {}, by = 1): void {
+    const k = labelKey(labels);
+    this.values.set(k, (this.values.get(k) ?? 0) + by);
+  }
+  render(): string {
+    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`];
+    for (const [k, v] of this.values) lines.push(`${this.name}${k ? `{${k}}` : ''} ${v}`);
+    return lines.join('\n');
+  }
+}
+
+/** A counter whose value is read at scrape time (e.g. cache hits kept by the cache itself). */
+class CallbackMetric {
+  constructor(readonly name: string, readonly help: string, readonly type: 'counter' | 'gauge', readonly read: () => number) {}
+  render(): string {
+    return [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} ${this.type}`, `${this.name} ${this.read()}`].join('\n');
+  }
+}
+
+class Histogram {
+  private readonly series = new Map<string, { counts: number[]; sum: number; count: number }>();
+  constructor(readonly name: string, readonly help: string, readonly buckets: number[]) {}
+  observe(labels: Labels, value: number): void {
+    const k = labelKey(labels);
+    let s = this.series.get(k);
+    if (!s) this.series.set(k, (s = { counts: new Array(this.buckets.length).fill(0), sum: 0, count: 0 }));
+    for (let i = 0; i < this.buckets.length; i++) if (value <= this.buckets[i]!) s.counts[i]!++;
+    s.sum += value;
+    s.count++;
+  }
+  render(): string {
+    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`];
+    for (const [k, s] of this.series) {
+      const sep = k ? `${k},` : '';
+      this.buckets.forEach((b, i) => lines.push(`${this.name}_bucket{${sep}le="${b}"} ${s.counts[i]}`));
+      lines.push(`${this.name}_bucket{${sep}le="+Inf"} ${s.count}`);
+      lines.push(`${this.name}_sum${k ? `{${k}}` : ''} ${s.sum}`);
+      lines.push(`${this.name}_count${k ? `{${k}}` : ''} ${s.count}`);
+    }
+    return lines.join('\n');
+  }
+}
+
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+export class Metrics {
+  readonly requests = new Counter('zitauth_http_requests_total', 'HTTP requests by route and status.');
+  readonly requestDuration = new Histogram('zitauth_http_request_duration_seconds', 'HTTP request latency by route.', LATENCY_BUCKETS);
+  readonly idpCalls = new Counter('zitauth_idp_requests_total', 'Calls to the identity provider by endpoint and outcome.');
+  readonly idpDuration = new Histogram('zitauth_idp_request_duration_seconds', 'Identity provider call latency by endpoint.', LATENCY_BUCKETS);
+  readonly jwksRefreshes = new Counter('zitauth_jwks_refreshes_total', 'JWKS refresh attempts by outcome.');
+  private readonly extra: CallbackMetric[] = [];
+
+  /** Registers a value owned elsewhere (cache counters) that is read at scrape time. */
+  gauge(name: string, help: string, type: 'counter' | 'gauge', read: () => number): void {
+    this.extra.push(new CallbackMetric(name, help, type, read));
+  }
+
+  recordRequest(route: string, status: number, seconds: number): void {
+    this.requests.inc({ route, status: String(status) });
+    this.requestDuration.observe({ route }, seconds);
+  }
+
+  recordIdpCall(endpoint: string, seconds: number, ok: boolean): void {
+    this.idpCalls.inc({ endpoint, outcome: ok ? 'ok' : 'error' });
+    this.idpDuration.observe({ endpoint }, seconds);
+  }
+
+  render(): string {
+    return (
+      [this.requests, this.requestDuration, this.idpCalls, this.idpDuration, this.jwksRefreshes, ...this.extra]
+        .map((m) => m.render())
+        .join('\n') + '\n'
+    );
+  }
+}
