@@ -10,7 +10,7 @@ import type { DevIdpStore } from './adapter.ts';
 import { profileClaims, userAccessClaims, type Realm } from './claims.ts';
 import type { SigningKeyring } from './keys.ts';
 import { loggedOutPage, loginPage, logoutPage } from './login-page.ts';
-import type { TokenService } from './tokens.ts';
+import { TokenService } from './tokens.ts';
 import type { DevIdpUser } from './types.ts';
 
 export const PATHS = {
@@ -173,12 +173,17 @@ export function buildProvider(s: ProviderSettings): Provider {
       customizers: {
         // Replace oidc-provider's at+jwt shape by Zitadel's: typ JWT, project-wide aud, roles, no scope.
         jwt: (_ctx, token, jwt) => {
-          const t = token as unknown as { accountId?: string; jti: string; iat: number; exp: number; scope?: string };
+          const t = token as unknown as { accountId?: string; scope?: string };
           const user = t.accountId ? findUser(t.accountId) : undefined;
           if (!user) return;
+          // Timestamps and jti come from the provider's draft payload (the token object lacks them here).
+          const draft = jwt.payload as { iat?: number; exp?: number; jti?: string };
+          const iat = draft.iat ?? Math.floor(Date.now() / 1000);
+          const exp = draft.exp ?? iat + s.accessTokenTtlSec;
+          const jti = draft.jti ?? TokenService.jti();
           jwt.header = { typ: 'JWT' };
-          jwt.payload = userAccessClaims(user, realm, { iat: t.iat, exp: t.exp, jti: t.jti });
-          s.tokens.rememberScope(t.jti, t.scope ?? '');
+          jwt.payload = userAccessClaims(user, realm, { iat, exp, jti });
+          s.tokens.rememberScope(jti, t.scope ?? '');
         },
       },
     },
