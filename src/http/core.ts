@@ -64,7 +64,9 @@ export function corePlugin(deps: { logger: Logger; metrics: Metrics }) {
       const { request, set } = ctx;
       const route = (ctx as { route?: string }).route || 'unmatched';
       const startedAt = (ctx as { startedAt?: number }).startedAt ?? performance.now();
-      const status = typeof set.status === 'number' ? set.status : 200;
+      // Handlers that return a Response (redirects, errors) carry their status there, not in `set`.
+      const value = (ctx as { responseValue?: unknown }).responseValue;
+      const status = value instanceof Response ? value.status : typeof set.status === 'number' ? set.status : 200;
       const ms = performance.now() - startedAt;
       metrics.recordRequest(route, status, ms / 1000);
       if (logger.enabled('info')) {
