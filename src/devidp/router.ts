@@ -2,6 +2,7 @@
  * Request routing of the dev IdP: the endpoints Zitadel answers differently from oidc-provider are
  * handled here; everything else is relayed to oidc-provider's Node listener on a private port.
  */
+import { oauthError } from './http.ts';
 import { introspect, type IntrospectionDeps } from './introspection.ts';
 import { jwtBearerGrant, JWT_BEARER, type JwtBearerDeps } from './jwt-bearer.ts';
 import { PATHS } from './provider.ts';
@@ -153,6 +154,10 @@ export function createRouter(deps: RouterDeps): (req: Request) => Promise<Respon
         const grant = form.get('grant_type') ?? '';
         deps.counts[`token:${grant}`] = (deps.counts[`token:${grant}`] ?? 0) + 1;
         if (grant === JWT_BEARER) return await jwtBearerGrant(form, deps.jwtBearer);
+        // Zitadel: missing verifier is invalid_request (oidc-provider says invalid_grant).
+        if (grant === 'authorization_code' && !form.get('code_verifier')) {
+          return oauthError(400, 'invalid_request', 'code_verifier missing');
+        }
         return await relay(deps, req, url, body);
       }
       if (path === PATHS.revocation && req.method === 'POST') {

@@ -139,6 +139,9 @@ describe('login (authorization code + PKCE)', () => {
     const p = pkce();
     const url = authorizeUrl(idp, { redirectUri: REDIRECT, challenge: p.challenge, state: 's' });
     const code = new URL(await loginWithFetch(idp, url, demo)).searchParams.get('code') ?? '';
+    const noVerifier = await exchangeCode(idp, { code, redirectUri: REDIRECT });
+    expect(noVerifier.status).toBe(400);
+    expect(((await noVerifier.json()) as { error: string }).error).toBe('invalid_request');
     const wrongVerifier = await exchangeCode(idp, { code, redirectUri: REDIRECT, verifier: pkce().verifier });
     expect(wrongVerifier.status).toBe(400);
     expect(((await wrongVerifier.json()) as { error: string }).error).toBe('invalid_grant');
@@ -147,7 +150,7 @@ describe('login (authorization code + PKCE)', () => {
     const url2 = authorizeUrl(idp, { redirectUri: REDIRECT, challenge: p2.challenge, state: 's' });
     const code2 = new URL(await loginWithFetch(idp, url2, demo)).searchParams.get('code') ?? '';
     expect((await exchangeCode(idp, { code: code2, redirectUri: `${REDIRECT}x`, verifier: p2.verifier })).status).toBe(400);
-    // The failed attempt above did not consume it? Either way a replay after success must fail.
+    // A code that worked once must not work again.
     const p3 = pkce();
     const url3 = authorizeUrl(idp, { redirectUri: REDIRECT, challenge: p3.challenge, state: 's' });
     const code3 = new URL(await loginWithFetch(idp, url3, demo)).searchParams.get('code') ?? '';
