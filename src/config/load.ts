@@ -84,6 +84,12 @@ export function loadConfig(raw: RawEnv): Config {
     }
     return n;
   };
+  const bool = (name: EnvName): boolean => {
+    const v = (withDefaults[name] ?? 'false').toLowerCase();
+    if (['true', '1', 'yes', 'on'].includes(v)) return true;
+    if (!['false', '0', 'no', 'off'].includes(v)) problems.push(`${name} must be true or false, got "${v}"`);
+    return false;
+  };
   const secret = (name: EnvName, fileName: EnvName): string | undefined => {
     const direct = withDefaults[name];
     const file = withDefaults[fileName];
@@ -209,6 +215,7 @@ export function loadConfig(raw: RawEnv): Config {
     introspectionCacheTtlSec: int('ZITAUTH_INTROSPECTION_CACHE_TTL_SEC', 0, 86_400),
     forwardAuthClaimHeaders: claimHeaders,
     loginTtlSec: int('ZITAUTH_LOGIN_TTL_SEC', 30, 3600),
+    serveSpa: bool('ZITAUTH_SERVE_SPA'),
     logLevel: logLevel as Config['logLevel'],
   };
   if (problems.length) throw new ConfigError(problems);

@@ -48,6 +48,7 @@ export const EnvSchema = T.Object({
   ZITAUTH_POST_LOGOUT_REDIRECT_URIS: Str('Comma list of URLs /logout may return to (default: SPA_ORIGIN/)'),
   ZITAUTH_RETURN_TO_ORIGINS: Str('Comma list of extra origins the login may return to (default: SPA_ORIGIN only)'),
   ZITAUTH_FORWARD_AUTH_CLAIM_HEADERS: Str('Extra claim=Header pairs for forward-auth, e.g. "urn:zitadel:iam:user:resourceowner:id=X-Auth-Request-Org"'),
+  ZITAUTH_SERVE_SPA: Str('Serve the example SPA (and its demo protected API) at / from the binary: true | false', 'false'),
   ZITAUTH_LOGIN_TTL_SEC: Str('Seconds a login may take before its state cookie expires', '600'),
   ZITAUTH_LOG_LEVEL: Str('debug | info | warn | error | silent', 'info'),
 });
@@ -100,5 +101,6 @@ export interface Config {
   introspectionCacheTtlSec: number;
   forwardAuthClaimHeaders: Record<string, string>;
   loginTtlSec: number;
+  serveSpa: boolean;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
 }
