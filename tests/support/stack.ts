@@ -73,7 +73,11 @@ export async function startStack(opts: { env?: Record<string, string | undefined
     const e: Record<string, string | undefined> = { ...env, PORT: String(p ?? freePort()), ...extra };
     const services = await createServices(loadConfig(e), { logSink: (l) => logs.push(l) });
     const app = createApp(services).listen({ port: Number(e.PORT), hostname: '127.0.0.1' });
+    let stopped = false;
+    // Idempotent: a test may stop a replica itself and close() stops it again.
     const stop = async () => {
+      if (stopped) return;
+      stopped = true;
       await app.stop(true);
     };
     stops.push(stop);
