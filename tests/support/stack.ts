@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDevIdp, type DevIdp, type DevIdpOptions } from '../../src/devidp/index.ts';
 import { loadConfig } from '../../src/config/index.ts';
-import { createServices, type Services } from '../../src/services.ts';
+import { createServices, type ServiceIo, type Services } from '../../src/services.ts';
 import { createApp } from '../../src/app.ts';
 
 export const SPA_ORIGIN = 'http://127.0.0.1:3999';
@@ -31,7 +31,7 @@ export interface Stack {
   logs: string[];
   dir: string;
   /** Starts another gateway (e.g. a second replica, or different settings) against the same IdP. */
-  gateway(env?: Record<string, string | undefined>): Promise<{ url: string; services: Services; app: ReturnType<typeof createApp>; stop(): Promise<void> }>;
+  gateway(env?: Record<string, string | undefined>, io?: ServiceIo): Promise<{ url: string; services: Services; app: ReturnType<typeof createApp>; stop(): Promise<void> }>;
   close(): Promise<void>;
 }
 
@@ -69,9 +69,9 @@ export async function startStack(opts: { env?: Record<string, string | undefined
   const logs: string[] = [];
   const stops: (() => Promise<void>)[] = [];
 
-  const gateway = async (extra: Record<string, string | undefined> = {}, p?: number) => {
+  const gateway = async (extra: Record<string, string | undefined> = {}, p?: number, io: ServiceIo = {}) => {
     const e: Record<string, string | undefined> = { ...env, PORT: String(p ?? freePort()), ...extra };
-    const services = await createServices(loadConfig(e), { logSink: (l) => logs.push(l) });
+    const services = await createServices(loadConfig(e), { logSink: (l) => logs.push(l), ...io });
     const app = createApp(services).listen({ port: Number(e.PORT), hostname: '127.0.0.1' });
     let stopped = false;
     // Idempotent: a test may stop a replica itself and close() stops it again.
@@ -92,7 +92,7 @@ export async function startStack(opts: { env?: Record<string, string | undefined
     env,
     logs,
     dir,
-    gateway: (e) => gateway(e),
+    gateway: (e, io) => gateway(e, undefined, io),
     close: async () => {
       for (const s of stops) await s();
       await idp.close();
