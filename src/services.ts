@@ -187,7 +187,9 @@ async function m2mBroker(config: Config, idp: IdpClient, logger: Logger, now: ()
       const meta = await idp.metadata();
       const assertion = await signAssertion({ privateKey: key.privateKey, keyId: key.keyId, subject: key.userId, audience: meta.issuer, now });
       const t = await idp.jwtBearerGrant({ assertion, scope: config.m2mScopes, subject: key.userId });
-      return { access_token: t.access_token, token_type: t.token_type, expires_in: t.expires_in ?? 300 };
+      // oauth4webapi lowercases token_type; clients of the original expect Zitadel's "Bearer".
+      const tokenType = t.token_type.toLowerCase() === 'bearer' ? 'Bearer' : t.token_type;
+      return { access_token: t.access_token, token_type: tokenType, expires_in: t.expires_in ?? 300 };
     },
   });
   return { broker, reason: '' };
