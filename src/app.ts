@@ -8,6 +8,7 @@ import { validateRoutes } from './http/validate.ts';
 import { userinfoRoutes } from './http/userinfo.ts';
 import { m2mRoutes } from './http/m2m.ts';
 import { docsRoutes } from './http/docs.ts';
+import { spaRoutes } from './http/spa.ts';
 import { VERSION } from './version.ts';
 
 /**
@@ -23,7 +24,8 @@ export function createApp(s: Services) {
     .use(validateRoutes({ validator: s.validator, claimHeaders: s.config.forwardAuthClaimHeaders }))
     .use(userinfoRoutes(s.idp))
     .use(m2mRoutes({ gate: s.gate, tokens: s.m2m, unavailableReason: s.m2mUnavailableReason }))
-    .use(docsRoutes(VERSION));
+    .use(docsRoutes(VERSION))
+    .use(spaRoutes(s.config));
 }
 
 /** The gateway's type for Eden Treaty clients: `treaty<App>('http://localhost:8000')`. */

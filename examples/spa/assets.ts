@@ -1,0 +1,24 @@
+/**
+ * The SPA's static files, imported `with { type: 'file' }` so `bun build --compile` embeds them in
+ * the binary (each import is then a path inside the executable's virtual file system; under
+ * `bun run` it is the real path). Plain files rather than an HTML import: we set our own security
+ * headers and the page needs no bundling.
+ */
+import indexHtml from './index.html' with { type: 'file' };
+import appJs from './app.js' with { type: 'file' };
+import styleCss from './style.css' with { type: 'file' };
+
+export interface SpaAsset {
+  /** Path readable with Bun.file (embedded when compiled). */
+  path: string;
+  contentType: string;
+}
+
+/** The page itself. bun-types declares `*.html` as an HTML bundle; with type 'file' it is a path. */
+export const INDEX: SpaAsset = { path: indexHtml as unknown as string, contentType: 'text/html; charset=utf-8' };
+
+/** Assets under /spa/, by file name. */
+export const ASSETS: Readonly<Record<string, SpaAsset>> = {
+  'app.js': { path: appJs, contentType: 'text/javascript; charset=utf-8' },
+  'style.css': { path: styleCss, contentType: 'text/css; charset=utf-8' },
+};
