@@ -4,6 +4,7 @@ import { BearerHeaders, Claims, ErrorBody, RequirementsQuery } from './schemas.t
 import { checkRequirements, flattenRoles } from '../tokens/requirements.ts';
 import type { Claims as TokenClaims } from '../tokens/introspection.ts';
 import { InvalidRequest, InvalidToken } from '../errors.ts';
+import { resolveReturnTo } from '../login/return-to.ts';
 
 type Requirements = { role?: string[]; scope?: string[]; aud?: string[] };
 
@@ -19,8 +20,27 @@ export interface Validator {
   validate(token: string): Promise<TokenClaims>;
 }
 
-export function validateRoutes(deps: { validator: Validator; claimHeaders: Record<string, string> }) {
-  const { validator, claimHeaders } = deps;
+/** Where forward-auth may send a browser that arrives without a token (`?redirect=login`). */
+export interface BrowserLogin {
+  /** The gateway's public login URL, e.g. https://auth.example.com/api/v1/login. */
+  loginUrl: string;
+  spaOrigin: string;
+  /** Origins a login may return to (config.returnToOrigins); the original URL must be one. */
+  returnToOrigins: string[];
+}
+
+const ForwardAuthQuery = t.Object({
+  ...RequirementsQuery.properties,
+  redirect: t.Optional(
+    t.Literal('login', {
+      description:
+        'Send a browser (no Authorization header, Accept: text/html) to the login with a 302 instead of 401, when the original URL (X-Forwarded-Proto/Host/Uri or X-Original-URL) is within an allowed return_to origin.',
+    }),
+  ),
+});
+
+export function validateRoutes(deps: { validator: Validator; claimHeaders: Record<string, string>; browserLogin?: BrowserLogin }) {
+  const { validator, claimHeaders, browserLogin } = deps;
   const check = (authorization: string | undefined, q: Requirements): TokenClaims | Promise<TokenClaims> => {
     const token = bearerToken(authorization);
     const hit = validator.cached(token);
@@ -65,8 +85,24 @@ export function validateRoutes(deps: { validator: Validator; claimHeaders: Recor
       },
       {
         headers: BearerHeaders,
-        query: RequirementsQuery,
-        response: { 200: t.Object({ ok: t.Literal(true) }), 401: ErrorBody, 403: ErrorBody, 503: ErrorBody },
+        query: ForwardAuthQuery,
+        // Runs before the token check: a browser with no token at all gets the login, not a 401.
+        beforeHandle: ({ headers, query, request, set, redirect }) => {
+          if (query.redirect !== 'login' || !browserLogin || headers.authorization) return;
+          const location = loginRedirect(request.headers, browserLogin);
+          if (!location) return;
+          set.headers['cache-control'] = 'no-store';
+          // Elysia sends a returned Response as is; the cast only hides a type clash between
+          // Response's own `ok: boolean` and this route's `{ ok: true }` body.
+          return redirect(location, 302) as unknown as void;
+        },
+        response: {
+          200: t.Object({ ok: t.Literal(true) }, { examples: [{ ok: true }] }),
+          302: t.Void({ description: '302 Found to the login (only with `redirect=login`, for browsers without a token)' }),
+          401: ErrorBody,
+          403: ErrorBody,
+          503: ErrorBody,
+        },
         detail: {
           tags: ['Tokens'],
           summary: 'Forward-auth for nginx auth_request, Traefik ForwardAuth, Caddy forward_auth',
@@ -76,6 +112,41 @@ export function validateRoutes(deps: { validator: Validator; claimHeaders: Recor
         },
       },
     );
+}
+
+/**
+ * The URL the user originally asked the proxy for: `X-Forwarded-Proto/-Host/-Uri` (Traefik,
+ * Caddy) or `X-Original-URL` (the nginx example sets it). Undefined when neither is usable.
+ */
+export function originalUrl(h: Headers): string | undefined {
+  const proto = h.get('x-forwarded-proto');
+  const host = h.get('x-forwarded-host');
+  if (proto && host) {
+    const uri = h.get('x-forwarded-uri') ?? '/';
+    return `${proto.split(',')[0]!.trim()}://${host.split(',')[0]!.trim()}${uri.startsWith('/') ? uri : `/${uri}`}`;
+  }
+  return h.get('x-original-url') ?? undefined;
+}
+
+/**
+ * The login redirect for a browser that reached forward-auth without a token, or undefined
+ * (then the caller answers 401). Only browsers (Accept: text/html) are redirected — an API
+ * client wants the 401 — and only back to an allow-listed origin: the login hands tokens to
+ * `return_to`, so an unchecked original URL would be an open redirect for tokens.
+ */
+export function loginRedirect(h: Headers, login: BrowserLogin): string | undefined {
+  if (!(h.get('accept') ?? '').includes('text/html')) return undefined;
+  const original = originalUrl(h);
+  if (!original) return undefined;
+  let returnTo: string;
+  try {
+    returnTo = resolveReturnTo(original, login.spaOrigin, login.returnToOrigins);
+  } catch {
+    return undefined;
+  }
+  const url = new URL(login.loginUrl);
+  url.searchParams.set('return_to', returnTo);
+  return url.href;
 }
 
 /** Header-safe string: no CR/LF or other control characters can reach the proxy. */

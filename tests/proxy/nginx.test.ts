@@ -1,0 +1,157 @@
+/**
+ * The nginx example (examples/nginx/zitauth.conf) against a real nginx, the real gateway and
+ * the dev IdP: auth_request → /api/v1/forward-auth, identity headers reach the app, 401/403
+ * never reach it, and browsers without a token are sent to the login via error_page.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { freePort, startStack, type Stack } from '../support/stack.ts';
+import { findNginx, instantiateExample, startNginx, type RunningNginx } from './nginx-runner.ts';
+import { browserLoginGateway } from './gateway.ts';
+
+const EXAMPLE = join(import.meta.dir, '../../examples/nginx/zitauth.conf');
+const nginxBin = findNginx();
+if (!nginxBin) {
+  // CI installs nginx (apt); there a missing binary is a failure, locally a skip.
+  if (process.env.CI) throw new Error('nginx is not installed (apt-get install nginx)');
+  console.warn('tests/proxy/nginx.test.ts skipped: nginx not found');
+}
+
+interface Seen {
+  path: string;
+  headers: Record<string, string>;
+}
+
+describe.skipIf(!nginxBin)('nginx auth_request with the shipped example', () => {
+  let stack: Stack;
+  let nginx: RunningNginx;
+  let upstream: ReturnType<typeof Bun.serve>;
+  let gateway: { url: string; stop(): Promise<void> };
+  const seen: Seen[] = [];
+  const nginxPort = freePort();
+  const nginxOrigin = `http://127.0.0.1:${nginxPort}`;
+
+  beforeAll(async () => {
+    stack = await startStack({ env: { ZITAUTH_RETURN_TO_ORIGINS: nginxOrigin } });
+    gateway = await browserLoginGateway(stack, `${nginxOrigin}/app/`);
+    upstream = Bun.serve({
+      port: 0,
+      hostname: '127.0.0.1',
+      fetch(req) {
+        const headers = Object.fromEntries(req.headers);
+        seen.push({ path: new URL(req.url).pathname, headers });
+        return Response.json({ path: new URL(req.url).pathname, headers });
+      },
+    });
+    const config = instantiateExample(readFileSync(EXAMPLE, 'utf8'), {
+      gateway: new URL(gateway.url).host,
+      app: `127.0.0.1:${upstream.port}`,
+      port: nginxPort,
+    });
+    nginx = await startNginx(nginxBin!, config, nginxPort);
+    seen.length = 0;
+  });
+
+  afterAll(async () => {
+    await nginx?.stop();
+    upstream?.stop(true);
+    await gateway?.stop();
+    await stack?.close();
+  });
+
+  const get = (path: string, headers: Record<string, string> = {}) =>
+    fetch(`${nginx.url}${path}`, { headers, redirect: 'manual' });
+
+  test('no token → 401, the app is not called', async () => {
+    const before = seen.length;
+    const res = await get('/orders');
+    expect(res.status).toBe(401);
+    expect(seen.length).toBe(before);
+  });
+
+  test('garbage token → 401, the app is not called', async () => {
+    const before = seen.length;
+    for (const auth of ['Bearer not-a-jwt', 'Bearer eyJhbGciOiJSUzI1NiJ9.e30.c2ln', 'Basic Zm9vOmJhcg==']) {
+      const res = await get('/orders', { authorization: auth });
+      expect(res.status).toBe(401);
+    }
+    expect(seen.length).toBe(before);
+  });
+
+  test('valid token with role admin → 200, identity headers reach the app', async () => {
+    const token = await stack.idp.mintAccessToken();
+    const res = await get('/orders?x=1', { authorization: `Bearer ${token}` });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as Seen;
+    expect(body.path).toBe('/orders');
+    const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
+    expect(body.headers['x-auth-request-user']).toBe(claims.sub as string);
+    expect(body.headers['x-auth-request-email']).toBe(claims.email as string);
+    expect(body.headers['x-auth-request-roles']!.split(',')).toContain('admin');
+  });
+
+  test('identity headers sent by the client are replaced, not trusted', async () => {
+    const token = await stack.idp.mintAccessToken();
+    const res = await get('/orders', { authorization: `Bearer ${token}`, 'x-auth-request-user': 'mallory', 'x-auth-request-roles': 'superuser' });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as Seen;
+    expect(body.headers['x-auth-request-user']).not.toBe('mallory');
+    expect(body.headers['x-auth-request-roles']).not.toContain('superuser');
+  });
+
+  test('valid token on a location that requires role superuser → 403, the app is not called', async () => {
+    const token = await stack.idp.mintAccessToken();
+    const before = seen.length;
+    const res = await get('/super/panel', { authorization: `Bearer ${token}` });
+    expect(res.status).toBe(403);
+    expect(seen.length).toBe(before);
+  });
+
+  test('token that has the superuser role passes the stricter location', async () => {
+    const token = await stack.idp.mintAccessToken({
+      claims: { 'urn:zitadel:iam:org:project:roles': { superuser: { '300000000000000000': 'zitauth.localhost' } } },
+    });
+    const res = await get('/super/panel', { authorization: `Bearer ${token}` });
+    expect(res.status).toBe(200);
+  });
+
+  test('a token from a real login passes', async () => {
+    const { loginThroughGateway } = await import('../support/gateway-login.ts');
+    const { access_token } = await loginThroughGateway(stack.idp, stack.url);
+    expect(access_token).not.toBe('');
+    const res = await get('/orders', { authorization: `Bearer ${access_token}` });
+    expect(res.status).toBe(200);
+  });
+
+  test('browser without a token on /app/ → 302 to the gateway login with return_to', async () => {
+    const before = seen.length;
+    const res = await get('/app/page?tab=2&q=a%20b', { accept: 'text/html,application/xhtml+xml' });
+    expect(res.status).toBe(302);
+    const loc = new URL(res.headers.get('location')!);
+    expect(`${loc.origin}${loc.pathname}`).toBe(`${stack.url}/api/v1/login`);
+    expect(loc.searchParams.get('return_to')).toBe(`${nginxOrigin}/app/page?tab=2&q=a%20b`);
+    expect(seen.length).toBe(before);
+  });
+
+  test('API client without a token on /app/ → still 401', async () => {
+    const res = await get('/app/page', { accept: 'application/json' });
+    expect(res.status).toBe(401);
+  });
+
+  test('valid token on /app/ → 200', async () => {
+    const token = await stack.idp.mintAccessToken();
+    const res = await get('/app/page', { authorization: `Bearer ${token}`, accept: 'text/html' });
+    expect(res.status).toBe(200);
+  });
+
+  test('the internal auth locations are not reachable from outside', async () => {
+    const token = await stack.idp.mintAccessToken();
+    const res = await get('/_zitauth/admin', { authorization: `Bearer ${token}` });
+    expect(res.status).toBe(404);
+  });
+
+  test('nginx logged no errors about the config', () => {
+    expect(nginx.errorLog()).not.toMatch(/\[emerg\]|\[crit\]/);
+  });
+});
