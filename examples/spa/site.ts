@@ -55,6 +55,9 @@ function json(status: number, body: unknown, extra: Record<string, string> = {})
 
 type Gateway = ReturnType<typeof treaty<App>>;
 
+/** Forward the caller's Authorization header only when present (Eden would send "undefined"). */
+const bearer = (authorization: string | undefined) => (authorization ? { authorization } : {});
+
 /** RFC-style body of a gateway error, passed through with its status and Bearer challenge. */
 function passError(r: { status: number; error: { value: unknown } | null; response: Response }): Response {
   const challenge = r.response.headers.get('www-authenticate');
@@ -69,7 +72,7 @@ const unreachable = () =>
 export async function protectedEndpoint(gateway: Gateway, authorization: string | undefined): Promise<Response> {
   let r;
   try {
-    r = await gateway.api.v1.validate.get({ headers: { authorization }, query: {} });
+    r = await gateway.api.v1.validate.get({ headers: bearer(authorization), query: {} });
   } catch {
     return unreachable();
   }
@@ -85,7 +88,7 @@ export async function protectedEndpoint(gateway: Gateway, authorization: string 
 export async function userinfoEndpoint(gateway: Gateway, authorization: string | undefined): Promise<Response> {
   let r;
   try {
-    r = await gateway.api.v1.userinfo.get({ headers: { authorization } });
+    r = await gateway.api.v1.userinfo.get({ headers: bearer(authorization) });
   } catch {
     return unreachable();
   }

@@ -1,0 +1,67 @@
+#!/usr/bin/env bun
+/**
+ * The SPA demo on its own origin, as in the original ZitAuth (port 3001): the page, plus
+ * /api/protected and /api/userinfo which delegate to the gateway at ZITAUTH_URL.
+ *
+ *   ZITAUTH_URL=http://localhost:8000 bun examples/spa/server.ts
+ *
+ * The gateway must send the browser back here: run it with SPA_ORIGIN=http://localhost:3001
+ * (or list this origin in ZITAUTH_RETURN_TO_ORIGINS and set SPA_PUBLIC_URL here).
+ * `zitauth dev` starts this server for you next to the gateway.
+ */
+import { Elysia } from 'elysia';
+import { spaSite } from './site.ts';
+
+export interface SpaServerOptions {
+  /** Default 3001; 0 = ephemeral. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  hostname?: string;
+  /** Gateway base URL for server-to-server calls (the demo API). */
+  gatewayUrl: string;
+  /** Gateway base URL as the browser sees it; default `gatewayUrl`. */
+  browserGatewayUrl?: string;
+  /** This site's public origin, sent to the gateway as return_to / post-logout target; default: none (the gateway's SPA_ORIGIN). */
+  publicOrigin?: string;
+}
+
+export interface SpaServer {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** Starts the standalone SPA site; `stop()` it when done. */
+export function startSpaServer(opts: SpaServerOptions): SpaServer {
+  const gatewayUrl = opts.gatewayUrl.replace(/\/+$/, '');
+  const app = new Elysia()
+    .use(
+      spaSite({
+        gatewayFor: () => gatewayUrl,
+        client: {
+          gatewayUrl: (opts.browserGatewayUrl ?? gatewayUrl).replace(/\/+$/, ''),
+          returnTo: opts.publicOrigin ? `${new URL(opts.publicOrigin).origin}/` : null,
+        },
+      }),
+    )
+    .listen({ port: opts.port ?? 3001, hostname: opts.hostname ?? '127.0.0.1' });
+  const port = app.server!.port!;
+  return {
+    url: `http://${opts.hostname ?? '127.0.0.1'}:${port}`,
+    port,
+    stop: async () => {
+      await app.stop(true);
+    },
+  };
+}
+
+if (import.meta.main) {
+  const env = process.env;
+  const s = startSpaServer({
+    port: Number(env.SPA_PORT ?? env.PORT ?? 3001),
+    hostname: env.SPA_HOST ?? '127.0.0.1',
+    gatewayUrl: env.ZITAUTH_URL ?? 'http://localhost:8000',
+    publicOrigin: env.SPA_PUBLIC_URL,
+  });
+  console.log(`SPA demo on ${s.url} (gateway ${env.ZITAUTH_URL ?? 'http://localhost:8000'})`);
+}

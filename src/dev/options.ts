@@ -1,0 +1,84 @@
+/** Command-line options of `zitauth dev`. */
+export interface DevOptions {
+  /** Gateway port (SPA embedded at /); 0 = pick a free one. */
+  port: number;
+  /** Development IdP port; 0 = pick a free one. */
+  idpPort: number;
+  /** Standalone SPA port (the original demo's :3001); 0 = pick a free one, null = do not start it. */
+  spaPort: number | null;
+  /** Bind address of every listener; loopback unless asked otherwise. */
+  host: string;
+  /** Where the demo key files are written. */
+  dir: string;
+}
+
+export const DEV_USAGE = `Usage: zitauth dev [options]
+
+Runs a complete local demo with no Zitadel: a Zitadel-shaped development IdP, the gateway wired
+to it (serving the example SPA at /), and the SPA on its own origin. DEVELOPMENT ONLY.
+
+Options:
+  --port <n>       Gateway port (default: $PORT or 8000; 0 = any free port)
+  --idp-port <n>   Development IdP port (default 8080; 0 = any free port)
+  --spa-port <n>   Standalone SPA port (default 3001; 0 = any free port)
+  --no-spa         Do not start the standalone SPA (the gateway still serves it at /)
+  --host <addr>    Bind address (default 127.0.0.1, loopback only)
+  --dir <path>     Directory for the demo key files (default ./.zitauth-dev)
+  -h, --help       Show this help`;
+
+/** Thrown for unusable arguments; the message is shown with the usage. */
+export class DevUsageError extends Error {}
+
+const port = (flag: string, v: string | undefined): number => {
+  if (v === undefined || !/^\d+$/.test(v) || Number(v) > 65535) throw new DevUsageError(`${flag} needs a port number (0-65535), got "${v ?? ''}"`);
+  return Number(v);
+};
+
+/** Parses `zitauth dev` arguments; returns 'help' for -h/--help. */
+export function parseDevArgs(argv: string[], env: Record<string, string | undefined> = process.env): DevOptions | 'help' {
+  const o: DevOptions = {
+    port: env.PORT ? port('PORT', env.PORT) : 8000,
+    idpPort: 8080,
+    spaPort: 3001,
+    host: '127.0.0.1',
+    dir: '.zitauth-dev',
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const eq = arg.indexOf('=');
+    const [flag, inline] = arg.startsWith('--') && eq > 0 ? [arg.slice(0, eq), arg.slice(eq + 1)] : [arg, undefined];
+    const value = () => inline ?? argv[++i];
+    switch (flag) {
+      case '-h':
+      case '--help':
+        return 'help';
+      case '--port':
+        o.port = port(flag, value());
+        break;
+      case '--idp-port':
+        o.idpPort = port(flag, value());
+        break;
+      case '--spa-port':
+        o.spaPort = port(flag, value());
+        break;
+      case '--no-spa':
+        o.spaPort = null;
+        break;
+      case '--host': {
+        const h = value();
+        if (!h) throw new DevUsageError('--host needs an address');
+        o.host = h;
+        break;
+      }
+      case '--dir': {
+        const d = value();
+        if (!d) throw new DevUsageError('--dir needs a path');
+        o.dir = d;
+        break;
+      }
+      default:
+        throw new DevUsageError(`unknown option "${arg}"`);
+    }
+  }
+  return o;
+}
