@@ -1,5 +1,5 @@
 import * as oauth from 'oauth4webapi';
-import { IdpBadResponse, IdpRejected, IdpUnavailable, InvalidToken, NotConfigured, ZitAuthError } from '../errors.ts';
+import { IdpBadResponse, IdpRejected, IdpUnavailable, InvalidRequest, InvalidToken, NotConfigured, ZitAuthError } from '../errors.ts';
 import { createTimedFetch, type IdpCallObserver, type IdpEndpoint } from './http.ts';
 
 /**
@@ -164,8 +164,18 @@ export class IdpClient {
    */
   async exchangeCode(p: { callbackParams: URLSearchParams; state: string; codeVerifier: string; nonce: string }): Promise<TokenSet> {
     const as = await this.authorizationServer();
+    let params: URLSearchParams;
     try {
-      const params = oauth.validateAuthResponse(as, this.client, p.callbackParams, p.state);
+      params = oauth.validateAuthResponse(as, this.client, p.callbackParams, p.state);
+    } catch (err) {
+      if (err instanceof oauth.AuthorizationResponseError) throw mapIdpError(err, 'token');
+      // Checked before any call to the IdP: a wrong `iss` (RFC 9207 mix-up defence) or a malformed
+      // response is the request's fault, so 400, not a 502 blaming the IdP.
+      throw new InvalidRequest('The authorization response is invalid (unexpected issuer or parameters).', {
+        detail: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+      });
+    }
+    try {
       const res = await oauth.authorizationCodeGrantRequest(
         as,
         this.client,

@@ -195,6 +195,17 @@ describe('callback refusals (all 400 with an RFC body)', () => {
     expect((await bodyOf(res)).json.error).toBe('invalid_grant');
   });
 
+  test('regression: callback with a foreign iss (RFC 9207 mix-up) answered 502 instead of 400', async () => {
+    const p = await startGatewayLogin(stack.idp, stack.url);
+    const u = new URL(p.callback);
+    u.searchParams.set('iss', 'https://evil.example');
+    stack.idp.resetCounts();
+    const json = await expect400(await finishGatewayLogin({ callback: u, cookie: p.cookie }), /authorization response is invalid/);
+    expect(json.error).toBe('invalid_request');
+    // Refused before the code is sent anywhere.
+    expect(stack.idp.counts['token:authorization_code']).toBeUndefined();
+  });
+
   test('tampered cookie → 400', async () => {
     const p = await startGatewayLogin(stack.idp, stack.url);
     const tampered = p.cookie.replace(/(zitauth_login_[^=]+=[^.]+\.)./, (m, a: string) => a + (m.endsWith('A') ? 'B' : 'A'));
