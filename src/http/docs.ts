@@ -28,6 +28,103 @@ const INIT_JS = `window.ui = SwaggerUIBundle({ url: '/swagger/json', dom_id: '#s
 
 const CSP = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'";
 
+type Json = Record<string, any>;
+
+const STATUS_TEXT: Record<string, string> = {
+  '200': 'OK',
+  '302': 'Found: a redirect; see the Location header',
+  '400': 'invalid_request: missing or malformed parameters or Authorization header',
+  '401': 'Unauthenticated: no valid token or credentials (WWW-Authenticate carries the RFC 6750 challenge)',
+  '403': 'Forbidden: the token or key lacks a required role, scope or audience',
+  '502': 'The identity provider failed or answered unexpectedly',
+  '503': 'Temporarily unavailable (identity provider down or feature not configured); see Retry-After',
+  '504': 'The identity provider did not answer in time',
+};
+
+/** The RFC error code each status carries on a given route, for the generated examples. */
+function errorExample(path: string, status: string): Json | undefined {
+  const m2m = path.startsWith('/api/v1/m2m-token');
+  const byStatus: Record<string, [string, string]> = {
+    '400': ['invalid_request', 'Malformed Authorization header (expected "Bearer <token>").'],
+    '401': m2m ? ['invalid_client', 'A valid API key is required.'] : ['invalid_token', 'The token has expired.'],
+    '403': m2m ? ['access_denied', 'This client may not request M2M tokens.'] : ['insufficient_scope', 'Missing role: admin.'],
+    '502': ['server_error', 'The identity provider could not be reached.'],
+    '503': ['temporarily_unavailable', 'The identity provider metadata could not be loaded.'],
+    '504': ['server_error', 'The identity provider did not answer in time.'],
+  };
+  const e = byStatus[status];
+  return e && { error: e[0], error_description: e[1] };
+}
+
+/** An example value built from a JSON schema: explicit examples first, then const/default/type. */
+function exampleOf(schema: Json | undefined, depth = 0): unknown {
+  if (!schema || depth > 6) return undefined;
+  if (Array.isArray(schema.examples) && schema.examples.length) return schema.examples[0];
+  if (schema.example !== undefined) return schema.example;
+  if (schema.const !== undefined) return schema.const;
+  if (schema.default !== undefined) return schema.default;
+  if (schema.anyOf?.length) return exampleOf(schema.anyOf[0], depth + 1);
+  switch (schema.type) {
+    case 'object': {
+      const out: Json = {};
+      for (const [k, v] of Object.entries((schema.properties ?? {}) as Json)) {
+        const ex = exampleOf(v, depth + 1);
+        if (ex !== undefined) out[k] = ex;
+      }
+      return out;
+    }
+    case 'array':
+      return [exampleOf(schema.items, depth + 1)].filter((x) => x !== undefined);
+    case 'string':
+      return 'string';
+    case 'number':
+    case 'integer':
+      return 0;
+    case 'boolean':
+      return true;
+  }
+  return undefined;
+}
+
+/**
+ * Finishes the document @elysiajs/swagger generates, which is not quite valid OpenAPI 3.0:
+ * responses lack the required `description`, JSON bodies are also declared as form data and
+ * plain text, object-level `examples` land on the response object, and redirects do not say
+ * where they go. Pure and idempotent (the plugin reuses its path objects between requests).
+ */
+export function polishOpenApi(spec: Json): Json {
+  for (const [path, item] of Object.entries((spec.paths ?? {}) as Json)) {
+    for (const op of Object.values(item as Json) as Json[]) {
+      for (const [status, r] of Object.entries((op.responses ?? {}) as Json) as [string, Json][]) {
+        const responseExamples = Array.isArray(r.examples) ? r.examples : undefined;
+        delete r.examples;
+        if (!r.description) r.description = STATUS_TEXT[status] ?? 'Response';
+        if (status.startsWith('3')) {
+          delete r.content;
+          r.headers ??= { Location: { description: 'Where the browser goes next', schema: { type: 'string', format: 'uri' } } };
+          continue;
+        }
+        if (path === '/metrics') {
+          r.content = {
+            'text/plain': {
+              schema: { type: 'string', description: 'Prometheus text exposition format 0.0.4' },
+              example: '# TYPE zitauth_http_requests_total counter\nzitauth_http_requests_total{route="/api/v1/validate",status="200"} 42\n',
+            },
+          };
+          continue;
+        }
+        const json = r.content?.['application/json'];
+        if (!json?.schema) continue;
+        r.content = { 'application/json': json };
+        const props = json.schema.properties as Json | undefined;
+        const isError = !!props?.error && !!props?.error_description && Number(status) >= 400;
+        json.example ??= (isError && errorExample(path, status)) || responseExamples?.[0] || exampleOf(json.schema);
+      }
+    }
+  }
+  return spec;
+}
+
 /**
  * OpenAPI at /swagger/json (generated by @elysiajs/swagger from the routes' TypeBox schemas)
  * and a swagger-ui page at /swagger. The plugin's own page loads its UI from a CDN, so our
@@ -35,6 +132,11 @@ const CSP = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-
  */
 export function docsRoutes(version: string) {
   return new Elysia({ name: 'zitauth/docs' })
+    .onAfterHandle(({ request, responseValue }) => {
+      if (new URL(request.url).pathname === '/swagger/json' && responseValue && typeof responseValue === 'object') {
+        return polishOpenApi(responseValue as Json);
+      }
+    })
     .use(
       swagger({
         path: '/swagger',
@@ -68,7 +170,7 @@ export function docsRoutes(version: string) {
       () => new Response(PAGE, { headers: { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': CSP, 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer' } }),
       { detail: { hide: true } },
     )
-    .get('/swagger/assets/init.js', () => new Response(INIT_JS, { headers: { 'content-type': 'text/javascript; charset=utf-8' } }), {
+    .get('/swagger/assets/init.js', () => new Response(INIT_JS, { headers: { 'content-type': 'text/javascript; charset=utf-8', 'x-content-type-options': 'nosniff' } }), {
       detail: { hide: true },
     })
     .get(

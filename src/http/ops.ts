@@ -8,7 +8,7 @@ export function opsRoutes(deps: { idp: IdpClient; validator: ValidatorHolder; me
   const { idp, validator, metrics } = deps;
   return new Elysia({ name: 'zitauth/ops' })
     .get('/healthz', () => ({ status: 'ok' as const, version: deps.version }), {
-      response: { 200: t.Object({ status: t.Literal('ok'), version: t.String() }) },
+      response: { 200: t.Object({ status: t.Literal('ok'), version: t.String() }, { examples: [{ status: 'ok', version: '1.0.0' }] }) },
       detail: { tags: ['Operations'], summary: 'Liveness: the process answers' },
     })
     .get(
@@ -30,8 +30,14 @@ export function opsRoutes(deps: { idp: IdpClient; validator: ValidatorHolder; me
       },
       {
         response: {
-          200: t.Object({ status: t.Literal('ready'), checks: t.Object({ discovery: t.Boolean(), jwks: t.Boolean() }) }),
-          503: t.Object({ status: t.Literal('not_ready'), checks: t.Object({ discovery: t.Boolean(), jwks: t.Boolean() }) }),
+          200: t.Object(
+            { status: t.Literal('ready'), checks: t.Object({ discovery: t.Boolean(), jwks: t.Boolean() }) },
+            { examples: [{ status: 'ready', checks: { discovery: true, jwks: true } }] },
+          ),
+          503: t.Object(
+            { status: t.Literal('not_ready'), checks: t.Object({ discovery: t.Boolean(), jwks: t.Boolean() }) },
+            { description: 'Not ready: the checks that failed are false', examples: [{ status: 'not_ready', checks: { discovery: false, jwks: false } }] },
+          ),
         },
         detail: { tags: ['Operations'], summary: 'Readiness: discovery loaded and JWKS fresh' },
       },
@@ -39,6 +45,9 @@ export function opsRoutes(deps: { idp: IdpClient; validator: ValidatorHolder; me
     .get(
       '/metrics',
       () => new Response(metrics.render(), { headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' } }),
-      { detail: { tags: ['Operations'], summary: 'Prometheus metrics' } },
+      {
+        response: { 200: t.String({ description: 'Prometheus text exposition format 0.0.4' }) },
+        detail: { tags: ['Operations'], summary: 'Prometheus metrics' },
+      },
     );
 }
