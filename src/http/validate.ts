@@ -1,5 +1,5 @@
 import { Elysia, t } from 'elysia';
-import { bearerToken } from './bearer.ts';
+import { assertB64Token, splitBearer } from './bearer.ts';
 import { BearerHeaders, Claims, ErrorBody, RequirementsQuery } from './schemas.ts';
 import { checkRequirements, flattenRoles } from '../tokens/requirements.ts';
 import type { Claims as TokenClaims } from '../tokens/introspection.ts';
@@ -42,12 +42,14 @@ const ForwardAuthQuery = t.Object({
 export function validateRoutes(deps: { validator: Validator; claimHeaders: Record<string, string>; browserLogin?: BrowserLogin }) {
   const { validator, claimHeaders, browserLogin } = deps;
   const check = (authorization: string | undefined, q: Requirements): TokenClaims | Promise<TokenClaims> => {
-    const token = bearerToken(authorization);
+    const token = splitBearer(authorization);
     const hit = validator.cached(token);
     if (hit !== undefined) {
       if (hasRequirements(q)) checkRequirements(hit, { roles: q.role, scopes: q.scope, audiences: q.aud });
       return hit;
     }
+    // Only a miss needs the charset check: cached tokens passed it when they were validated.
+    assertB64Token(token);
     return validator.validate(token).then((claims) => {
       if (hasRequirements(q)) checkRequirements(claims, { roles: q.role, scopes: q.scope, audiences: q.aud });
       return claims;
@@ -55,7 +57,11 @@ export function validateRoutes(deps: { validator: Validator; claimHeaders: Recor
   };
 
   return new Elysia({ name: 'zitauth/validate' })
-    .get('/api/v1/validate', ({ headers, query }) => check(headers.authorization, query), {
+    .get('/api/v1/validate', ({ headers, query, set }) => {
+      // Claims are personal data tied to one token: no shared cache may keep or replay them.
+      set.headers['cache-control'] = 'no-store';
+      return check(headers.authorization, query);
+    }, {
       headers: BearerHeaders,
       query: RequirementsQuery,
       response: { 200: Claims, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 503: ErrorBody },
@@ -79,6 +85,7 @@ export function validateRoutes(deps: { validator: Validator; claimHeaders: Recor
           if (err instanceof InvalidRequest) throw new InvalidToken(err.message);
           throw err;
         }
+        set.headers['cache-control'] = 'no-store';
         const out = identityHeaders(claims, claimHeaders);
         for (const [k, v] of Object.entries(out)) set.headers[k] = v;
         return { ok: true as const };

@@ -33,9 +33,23 @@ export function createLogger(level: LogLevel, sink?: (line: string) => void): Lo
       (timer as { unref?: () => void }).unref?.();
     };
   }
+  // The ISO timestamp is formatted once per millisecond, not once per line.
+  let lastMs = 0;
+  let lastIso = '';
   const emit = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>) => {
     if (RANK[lvl] < min) return;
-    write!(JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...fields }));
+    const ms = Date.now();
+    if (ms !== lastMs) {
+      lastMs = ms;
+      lastIso = new Date(ms).toISOString();
+    }
+    if (fields === undefined || 'time' in fields || 'level' in fields || 'msg' in fields) {
+      write!(JSON.stringify({ time: lastIso, level: lvl, msg, ...fields }));
+      return;
+    }
+    // Same line as the spread above, without building a merged object per line.
+    const rest = JSON.stringify(fields);
+    write!(`{"time":"${lastIso}","level":"${lvl}","msg":${JSON.stringify(msg)}${rest.length > 2 ? `,${rest.slice(1)}` : '}'}`);
   };
   return {
     debug: (m, f) => emit('debug', m, f),

@@ -17,7 +17,10 @@ class Counter {
   readonly values = new Map<string, number>();
   constructor(readonly name: string, readonly help: string) {}
   inc(labels: Labels = {}, by = 1): void {
-    const k = labelKey(labels);
+    this.incKey(labelKey(labels), by);
+  }
+  /** {@link inc} with a key made once by `labelKey` (the per-request path skips sorting and escaping). */
+  incKey(k: string, by = 1): void {
     this.values.set(k, (this.values.get(k) ?? 0) + by);
   }
   render(): string {
@@ -35,14 +38,35 @@ class CallbackMetric {
   }
 }
 
+/** One labelled histogram series; `counts[i]` holds observations in bucket i only (cumulated on render). */
+interface Series {
+  counts: number[];
+  sum: number;
+  count: number;
+}
+
 class Histogram {
-  private readonly series = new Map<string, { counts: number[]; sum: number; count: number }>();
+  private readonly series = new Map<string, Series>();
   constructor(readonly name: string, readonly help: string, readonly buckets: number[]) {}
   observe(labels: Labels, value: number): void {
+    this.observeSeries(this.seriesFor(labels), value);
+  }
+  /** The series of `labels`, created on first use; hold on to it to skip the label lookup per observation. */
+  seriesFor(labels: Labels): Series {
     const k = labelKey(labels);
     let s = this.series.get(k);
     if (!s) this.series.set(k, (s = { counts: new Array(this.buckets.length).fill(0), sum: 0, count: 0 }));
-    for (let i = 0; i < this.buckets.length; i++) if (value <= this.buckets[i]!) s.counts[i]!++;
+    return s;
+  }
+  observeSeries(s: Series, value: number): void {
+    // One increment per observation: the first bucket that holds it (values above the last go to +Inf only).
+    const b = this.buckets;
+    for (let i = 0; i < b.length; i++) {
+      if (value <= b[i]!) {
+        s.counts[i]!++;
+        break;
+      }
+    }
     s.sum += value;
     s.count++;
   }
@@ -50,7 +74,8 @@ class Histogram {
     const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`];
     for (const [k, s] of this.series) {
       const sep = k ? `${k},` : '';
-      this.buckets.forEach((b, i) => lines.push(`${this.name}_bucket{${sep}le="${b}"} ${s.counts[i]}`));
+      let cumulative = 0;
+      this.buckets.forEach((b, i) => lines.push(`${this.name}_bucket{${sep}le="${b}"} ${(cumulative += s.counts[i]!)}`));
       lines.push(`${this.name}_bucket{${sep}le="+Inf"} ${s.count}`);
       lines.push(`${this.name}_sum${k ? `{${k}}` : ''} ${s.sum}`);
       lines.push(`${this.name}_count${k ? `{${k}}` : ''} ${s.count}`);
@@ -68,6 +93,9 @@ export class Metrics {
   readonly idpDuration = new Histogram('zitauth_idp_request_duration_seconds', 'Identity provider call latency by endpoint.', LATENCY_BUCKETS);
   readonly jwksRefreshes = new Counter('zitauth_jwks_refreshes_total', 'JWKS refresh attempts by outcome.');
   private readonly extra: CallbackMetric[] = [];
+  // Per (route, status): the counter key and histogram series, built once — the label work
+  // (sort, escape, join) would otherwise run twice on every request. Bounded like the counter itself.
+  private readonly requestSeries = new Map<string, { counterKey: string; series: Series }>();
 
   /** Registers a value owned elsewhere (cache counters) that is read at scrape time. */
   gauge(name: string, help: string, type: 'counter' | 'gauge', read: () => number): void {
@@ -75,8 +103,14 @@ export class Metrics {
   }
 
   recordRequest(route: string, status: number, seconds: number): void {
-    this.requests.inc({ route, status: String(status) });
-    this.requestDuration.observe({ route }, seconds);
+    const id = `${status} ${route}`;
+    let rs = this.requestSeries.get(id);
+    if (rs === undefined) {
+      rs = { counterKey: labelKey({ route, status: String(status) }), series: this.requestDuration.seriesFor({ route }) };
+      this.requestSeries.set(id, rs);
+    }
+    this.requests.incKey(rs.counterKey);
+    this.requestDuration.observeSeries(rs.series, seconds);
   }
 
   recordIdpCall(endpoint: string, seconds: number, ok: boolean): void {

@@ -1,0 +1,67 @@
+/** Process helpers of `bun run bench`: spawn a child that announces itself, wait for HTTP, read RSS. */
+import { readFileSync } from 'node:fs';
+import type { Subprocess } from 'bun';
+
+/** A running child process with the JSON it printed first. */
+export interface Child<T> {
+  proc: Subprocess<'pipe', 'pipe', 'inherit'>;
+  info: T;
+  stop(): Promise<void>;
+}
+
+/**
+ * Spawns `cmd` and resolves with the first stdout line parsed as JSON. Stdin stays open as a
+ * lifeline: children that watch it exit when the bench does, even if it is killed.
+ */
+export async function spawnAnnounced<T>(cmd: string[], env: Record<string, string>, cwd?: string): Promise<Child<T>> {
+  const proc = Bun.spawn(cmd, { env: { ...process.env, ...env }, cwd, stdin: 'pipe', stdout: 'pipe', stderr: 'inherit' });
+  const reader = proc.stdout.getReader();
+  let buf = '';
+  const dec = new TextDecoder();
+  while (!buf.includes('\n')) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`${cmd.join(' ')} exited before announcing itself`);
+    buf += dec.decode(value, { stream: true });
+  }
+  reader.releaseLock();
+  // Keep draining so the child never blocks on a full pipe.
+  void proc.stdout.pipeTo(new WritableStream()).catch(() => {});
+  const info = JSON.parse(buf.slice(0, buf.indexOf('\n'))) as T;
+  return { proc, info, stop: () => stopChild(proc) };
+}
+
+/** Closes stdin, then SIGTERM, and waits for the exit. */
+export async function stopChild(proc: Subprocess): Promise<void> {
+  try {
+    (proc.stdin as { end?: () => void } | undefined)?.end?.();
+  } catch {}
+  proc.kill('SIGTERM');
+  await Promise.race([proc.exited, Bun.sleep(3000).then(() => proc.kill('SIGKILL'))]);
+}
+
+/** Polls `url` until it answers 2xx (or throws after `timeoutMs`). */
+export async function waitForHttp(url: string, timeoutMs = 20_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const r = await fetch(url);
+      if (r.ok) return;
+    } catch {}
+    if (Date.now() > until) throw new Error(`${url} did not come up within ${timeoutMs} ms`);
+    await Bun.sleep(100);
+  }
+}
+
+/** Resident set size of `pid` in MiB (VmRSS from /proc). */
+export function rssMiB(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+/** A free loopback port (bound, then released). */
+export function freePort(): number {
+  const s = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => new Response() });
+  const port = s.port!;
+  s.stop(true);
+  return port;
+}

@@ -1,0 +1,53 @@
+/** Runs wrk with bench/lua/validate.lua and parses the JSON line its done() prints. */
+import { join } from 'node:path';
+
+/** One measured wrk run. Latencies in milliseconds. */
+export interface WrkResult {
+  rps: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  requests: number;
+  /** Responses outside 2xx/3xx. */
+  non2xx: number;
+  /** Socket errors (connect, read, write, timeout). */
+  socketErrors: number;
+}
+
+export interface WrkOptions {
+  url: string;
+  token?: string;
+  tokensFile?: string;
+  durationSec: number;
+  connections: number;
+  threads: number;
+}
+
+const SCRIPT = join(import.meta.dir, 'lua', 'validate.lua');
+
+export async function runWrk(o: WrkOptions): Promise<WrkResult> {
+  const u = new URL(o.url);
+  const proc = Bun.spawn(
+    ['wrk', `-t${o.threads}`, `-c${o.connections}`, `-d${o.durationSec}s`, '--latency', '-s', SCRIPT, `${u.origin}`],
+    {
+      env: { ...process.env, BENCH_PATH: u.pathname + u.search, BENCH_TOKEN: o.token ?? '', BENCH_TOKENS_FILE: o.tokensFile ?? '' },
+      stdout: 'pipe',
+      stderr: 'pipe',
+    },
+  );
+  const [out, err] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  const line = out.split('\n').find((l) => l.startsWith('BENCH_JSON '));
+  if (!line) throw new Error(`wrk printed no result:\n${out}\n${err}`);
+  const j = JSON.parse(line.slice('BENCH_JSON '.length));
+  return {
+    rps: j.requests / j.seconds,
+    p50: j.p50_us / 1000,
+    p90: j.p90_us / 1000,
+    p99: j.p99_us / 1000,
+    max: j.max_us / 1000,
+    requests: j.requests,
+    non2xx: j.non2xx,
+    socketErrors: j.connect + j.read + j.write + j.timeout,
+  };
+}
