@@ -15,6 +15,8 @@ async function loadConfig() {
 
 /** Moves tokens (or an error) from the fragment into the page, then removes the fragment from the URL. */
 function takeFragment() {
+  // After logout the IdP returns with the gateway's `?state=…`; nothing to do with it here.
+  if (!location.hash && new URLSearchParams(location.search).has('state')) history.replaceState(null, '', location.pathname);
   if (!location.hash || location.hash.length < 2) return;
   const params = new URLSearchParams(location.hash.slice(1));
   // Replace the history entry first: the tokens must not stay in the address bar or the history.
