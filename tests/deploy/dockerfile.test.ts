@@ -32,13 +32,18 @@ interface Built {
   binary: string;
 }
 
-/** Global podman args: default storage when it works, else a private vfs store. */
+/**
+ * Global podman args. Each run gets a private image store under its temp dir, so concurrent runs
+ * never share tags or layers and cleanup is one `rm -rf`. overlay when the kernel allows it here,
+ * else vfs (slower, works everywhere).
+ */
 async function podmanArgs(work: string): Promise<string[]> {
   const override = process.env.ZITAUTH_TEST_PODMAN_ARGS;
   if (override) return ['podman', ...override.split(' ').filter(Boolean)];
-  const probe = await $`podman info`.quiet().nothrow();
-  if (probe.exitCode === 0) return ['podman'];
-  return ['podman', '--storage-driver', 'vfs', '--root', join(work, 'storage'), '--runroot', join(work, 'run')];
+  const store = ['--root', join(work, 'storage'), '--runroot', join(work, 'runroot')];
+  const overlay = ['podman', ...store, '--storage-driver', 'overlay'];
+  const probe = await $`${overlay} images`.quiet().nothrow();
+  return probe.exitCode === 0 ? overlay : ['podman', ...store, '--storage-driver', 'vfs'];
 }
 
 /** `tar -tv --numeric-owner` of a container created from `image`. */
@@ -70,12 +75,16 @@ describe('Dockerfile (podman build on stand-in base images)', () => {
   const work = mkdtempSync(join(tmpdir(), 'zitauth-image-'));
   const tag = `test-${process.pid}`;
   let built: Built | undefined;
-  const cleanup: string[] = [];
+  let podman: string[] = [];
 
   afterAll(async () => {
-    if (built) for (const img of cleanup) await $`${built.podman} rmi -f ${img}`.quiet().nothrow();
+    if (podman.length > 0) {
+      await $`${podman} rmi -a -f`.quiet().nothrow();
+      // The overlay driver bind-mounts its own directory; release it so the store can be deleted.
+      await $`umount ${join(work, 'storage/overlay')}`.quiet().nothrow();
+    }
     rmSync(work, { recursive: true, force: true });
-  });
+  }, 120_000);
 
   test('podman and bun are available', () => {
     expect(Bun.which('podman'), 'podman is required: apt-get install -y podman').not.toBeNull();
@@ -83,12 +92,11 @@ describe('Dockerfile (podman build on stand-in base images)', () => {
   });
 
   test('builds with the builder stage offline', async () => {
-    const podman = await podmanArgs(work);
+    podman = await podmanArgs(work);
     const bunBinary = Bun.which('bun')!;
     const bunCacheDir = (await $`bun pm cache`.cwd(ROOT).text()).trim();
     const { builder, runtime } = await createStandinImages(podman, work, { bunBinary, bunCacheDir, tagSuffix: tag });
     const image = `localhost/zitauth:${tag}`;
-    cleanup.push(image, builder, runtime);
 
     const isolation = process.env.ZITAUTH_TEST_PODMAN_ISOLATION ?? 'chroot';
     const res = await $`${podman} build --pull=never --isolation ${isolation} --format docker --build-arg BUN_IMAGE=${builder} --build-arg RUNTIME_IMAGE=${runtime} -t ${image} -f ${join(ROOT, 'Dockerfile')} ${ROOT}`
