@@ -43,6 +43,6 @@ console.log(
 );
 
 // The parent closes our stdin when it is done (also when it dies).
-for await (const _ of Bun.stdin.stream()) void _;
+await Bun.stdin.text();
 await idp.close();
 process.exit(0);

@@ -57,12 +57,17 @@ export function validateRoutes(deps: { validator: Validator; claimHeaders: Recor
   };
 
   return new Elysia({ name: 'zitauth/validate' })
-    .get('/api/v1/validate', ({ headers, query, set }) => {
-      // Claims are personal data tied to one token: no shared cache may keep or replay them.
-      set.headers['cache-control'] = 'no-store';
-      return check(headers.authorization, query);
-    }, {
-      headers: BearerHeaders,
+    // The hot path. No `headers` schema: it would copy every request header into an object and
+    // validate it, to read one optional string. The answer is a ready Response (see claimsResponse).
+    .get(
+      '/api/v1/validate',
+      ({ request, query, set }): Response | Promise<Response> => {
+        // Claims are personal data tied to one token: no shared cache may keep or replay them.
+        set.headers['cache-control'] = 'no-store';
+        const claims = check(request.headers.get('authorization') ?? undefined, query);
+        return claims instanceof Promise ? claims.then((c) => claimsResponse(c, set)) : claimsResponse(claims, set);
+      },
+      {
       query: RequirementsQuery,
       response: { 200: Claims, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 503: ErrorBody },
       detail: {
@@ -72,7 +77,8 @@ export function validateRoutes(deps: { validator: Validator; claimHeaders: Recor
           'Verifies a JWT access token (signature against the JWKS, allowed algorithms, issuer, audience, exp/nbf) or introspects an opaque token, and returns its claims. Optional `role`, `scope`, `aud` requirements answer 403 `insufficient_scope` when unmet.',
         security: [{ bearer: [] }],
       },
-    })
+      },
+    )
     .get(
       '/api/v1/forward-auth',
       async ({ headers, query, set }) => {
@@ -154,6 +160,26 @@ export function loginRedirect(h: Headers, login: BrowserLogin): string | undefin
   const url = new URL(login.loginUrl);
   url.searchParams.set('return_to', returnTo);
   return url.href;
+}
+
+// Serialized claims, one per cached (shared, frozen) claims object: a repeated token costs no
+// JSON.stringify. Weak, so entries leave with the cache's.
+const bodies = new WeakMap<object, string>();
+const JSON_TYPE = 'application/json;charset=utf-8';
+
+/**
+ * The 200 answer of /validate as a finished Response: the cached serialized claims plus every header
+ * set so far (request id, CORS, cache-control). Returning a Response skips Elysia's response-schema
+ * pass, which clones the claims object and re-checks our own output on every request; clearing
+ * `set.headers` afterwards lets Elysia pass the Response through instead of rebuilding it to merge them.
+ */
+function claimsResponse(claims: TokenClaims, set: { headers: Record<string, string | number> }): Response {
+  let body = bodies.get(claims);
+  if (body === undefined) bodies.set(claims, (body = JSON.stringify(claims)));
+  const headers = set.headers;
+  headers['content-type'] = JSON_TYPE;
+  set.headers = {};
+  return new Response(body, { headers: headers as Record<string, string> });
 }
 
 /** Header-safe string: no CR/LF or other control characters can reach the proxy. */
