@@ -91,6 +91,20 @@ describe.skipIf(!nginxBin)('nginx auth_request with the shipped example', () => 
     expect(body.headers['x-auth-request-roles']!.split(',')).toContain('admin');
   });
 
+  test('every method is checked the same way (the subrequest is a GET), bodies reach the app only', async () => {
+    const token = await stack.idp.mintAccessToken();
+    for (const method of ['POST', 'PUT', 'PATCH', 'DELETE']) {
+      const ok = await fetch(`${nginx.url}/orders`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{"a":1}' });
+      expect(`${method} ${ok.status}`).toBe(`${method} 200`);
+      const before = seen.length;
+      const denied = await fetch(`${nginx.url}/orders`, { method, body: '{"a":1}' });
+      expect(`${method} ${denied.status}`).toBe(`${method} 401`);
+      expect(seen.length).toBe(before);
+    }
+    const head = await fetch(`${nginx.url}/orders`, { method: 'HEAD', headers: { authorization: `Bearer ${token}` } });
+    expect(head.status).toBe(200);
+  });
+
   test('identity headers sent by the client are replaced, not trusted', async () => {
     const token = await stack.idp.mintAccessToken();
     const res = await get('/orders', { authorization: `Bearer ${token}`, 'x-auth-request-user': 'mallory', 'x-auth-request-roles': 'superuser' });
