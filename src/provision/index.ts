@@ -175,7 +175,7 @@ async function provision(o: ProvisionOptions, fetchImpl: typeof fetch | undefine
     log('');
     log('M2M API key (shown only now; the .env stores only its sha256):');
     log(`  ${rawKey}`);
-    log('Hand it to the machine clients that call the gateway\'s M2M token route.');
+    log('Machine clients send it as "Authorization: Bearer <key>" to /api/v1/m2m-token.');
   } else {
     log('  M2M API keys: kept the existing ZITAUTH_M2M_API_KEYS');
   }
