@@ -13,19 +13,19 @@ export const HEALTHCHECK_TIMEOUT_MS = 2000;
  * Probes `http://127.0.0.1:${PORT || 8000}/healthz`.
  *
  * @param env process environment (only `PORT` is read)
- * @param io  injectable fetch, for tests
+ * @param io  injectable fetch and timeout, for tests
  * @returns exit code: 0 when the gateway answered 200, 1 otherwise (refused, timeout, non-200)
  */
 export async function runHealthcheck(
   env: Record<string, string | undefined>,
-  io: { fetch?: typeof fetch } = {},
+  io: { fetch?: typeof fetch; timeoutMs?: number } = {},
 ): Promise<number> {
   const doFetch = io.fetch ?? fetch;
   const port = parsePort(env.PORT);
   if (port === undefined) return 1;
   try {
     const res = await doFetch(`http://127.0.0.1:${port}/healthz`, {
-      signal: AbortSignal.timeout(HEALTHCHECK_TIMEOUT_MS),
+      signal: AbortSignal.timeout(io.timeoutMs ?? HEALTHCHECK_TIMEOUT_MS),
       redirect: 'manual',
     });
     // Drain the body so the socket is released before the process exits.

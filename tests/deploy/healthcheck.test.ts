@@ -39,6 +39,7 @@ describe('zitauth healthcheck', () => {
     let url = '';
     let signal: AbortSignal | undefined;
     const code = await runHealthcheck({}, {
+      timeoutMs: 20,
       fetch: ((u: string, init?: RequestInit) => {
         url = u;
         signal = init?.signal ?? undefined;

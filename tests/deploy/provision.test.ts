@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runProvision } from '../../src/provision/index.ts';
 import { parseDotenv } from '../../src/provision/output.ts';
+import { loadConfig, readEnvironment } from '../../src/config/index.ts';
 import { type ZitadelFake, startZitadelFake } from '../support/zitadel-fake.ts';
 
 const PAT = 'pat-Zm9vYmFyYmF6LXNlY3JldC10b2tlbg';
@@ -111,6 +112,11 @@ describe('zitauth provision against the Zitadel fake', () => {
     expect(`sha256:${createHash('sha256').update(raw!).digest('hex')}`).toBe(env.get('ZITAUTH_M2M_API_KEYS')!);
     // No private key material in the output.
     expect(out).not.toContain('PRIVATE KEY');
+  });
+
+  test('the written .env is a configuration the gateway accepts', () => {
+    const config = loadConfig(readEnvironment({}, join(dir, '.env')));
+    expect(config).toBeDefined();
   });
 
   test('re-running reuses everything: no creates, no new keys, same secrets', async () => {
