@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { runHealthcheck } from '../../src/cli/healthcheck.ts';
+import { HEALTHCHECK_TIMEOUT_MS, runHealthcheck } from '../../src/cli/healthcheck.ts';
 
 describe('zitauth healthcheck', () => {
   let status = 200;
@@ -49,6 +49,7 @@ describe('zitauth healthcheck', () => {
     expect(code).toBe(1);
     expect(url).toBe('http://127.0.0.1:8000/healthz');
     expect(signal?.aborted).toBe(true);
+    expect(HEALTHCHECK_TIMEOUT_MS).toBe(2000);
   });
 
   test('an invalid PORT is unhealthy, not a crash', async () => {
