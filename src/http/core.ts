@@ -20,6 +20,24 @@ export function errorResponse(err: ZitAuthError, requestId?: string): Response {
   return new Response(JSON.stringify(err.toBody()), { status: err.status, headers });
 }
 
+/** What the error hook reads (a supertype of Elysia's error context). */
+interface ErrorContext {
+  code: string | number;
+  error: unknown;
+  request: Request;
+  requestId?: string;
+}
+
+/** What the after-response hook reads (a supertype of Elysia's context there). */
+interface AfterResponseContext {
+  request: Request;
+  set: { status?: number | string };
+  route?: string;
+  startedAt?: number;
+  requestId?: string;
+  responseValue?: unknown;
+}
+
 /**
  * Cross-cutting plugin, global on purpose (style habit 8): request ids, one JSON log line per
  * request, request metrics, and the mapping of every thrown error to an RFC-style body.
@@ -34,9 +52,10 @@ export function corePlugin(deps: { logger: Logger; metrics: Metrics }) {
       set.headers['x-request-id'] = requestId;
       return { requestId, startedAt: performance.now() };
     })
-    .onError({ as: 'global' }, (ctx) => {
-      const { code, error, request } = ctx;
-      const requestId = (ctx as { requestId?: string }).requestId;
+    // Hooks destructure their context in the signature on purpose: Elysia reads the parameter list
+    // to decide what each request must parse, and a bare `ctx` makes it parse cookies, query and
+    // headers for every route (measured: ~15% of a /validate cache hit).
+    .onError({ as: 'global' }, ({ code, error, request, requestId }: ErrorContext) => {
       let err: ZitAuthError;
       if (code === 'NOT_FOUND') {
         err = toZitAuthError(error);
@@ -60,20 +79,18 @@ export function corePlugin(deps: { logger: Logger; metrics: Metrics }) {
       }
       return errorResponse(err, requestId);
     })
-    .onAfterResponse({ as: 'global' }, (ctx) => {
-      const { request, set } = ctx;
-      const route = (ctx as { route?: string }).route || 'unmatched';
-      const startedAt = (ctx as { startedAt?: number }).startedAt ?? performance.now();
+    .onAfterResponse({ as: 'global' }, ({ request, set, route, startedAt, requestId, responseValue }: AfterResponseContext) => {
+      const path = route || 'unmatched';
+      const began = startedAt ?? performance.now();
       // Handlers that return a Response (redirects, errors) carry their status there, not in `set`.
-      const value = (ctx as { responseValue?: unknown }).responseValue;
-      const status = value instanceof Response ? value.status : typeof set.status === 'number' ? set.status : 200;
-      const ms = performance.now() - startedAt;
-      metrics.recordRequest(route, status, ms / 1000);
+      const status = responseValue instanceof Response ? responseValue.status : typeof set.status === 'number' ? set.status : 200;
+      const ms = performance.now() - began;
+      metrics.recordRequest(path, status, ms / 1000);
       if (logger.enabled('info')) {
         logger.info('request', {
-          requestId: (ctx as { requestId?: string }).requestId,
+          requestId,
           method: request.method,
-          route,
+          route: path,
           status,
           ms: Math.round(ms * 100) / 100,
         });
