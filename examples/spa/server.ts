@@ -6,7 +6,8 @@
  *   ZITAUTH_URL=http://localhost:8000 bun examples/spa/server.ts
  *
  * The gateway must send the browser back here: run it with SPA_ORIGIN=http://localhost:3001
- * (or list this origin in ZITAUTH_RETURN_TO_ORIGINS and set SPA_PUBLIC_URL here).
+ * (or list this origin in ZITAUTH_RETURN_TO_ORIGINS and ZITAUTH_POST_LOGOUT_REDIRECT_URIS and set
+ * SPA_PUBLIC_URL here). SPA_PORT / SPA_HOST choose the listener (default 127.0.0.1:3001).
  * `zitauth dev` starts this server for you next to the gateway.
  */
 import { Elysia } from 'elysia';
@@ -58,7 +59,7 @@ export function startSpaServer(opts: SpaServerOptions): SpaServer {
 if (import.meta.main) {
   const env = process.env;
   const s = startSpaServer({
-    port: Number(env.SPA_PORT ?? env.PORT ?? 3001),
+    port: Number(env.SPA_PORT ?? 3001),
     hostname: env.SPA_HOST ?? '127.0.0.1',
     gatewayUrl: env.ZITAUTH_URL ?? 'http://localhost:8000',
     publicOrigin: env.SPA_PUBLIC_URL,
