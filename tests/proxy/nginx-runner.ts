@@ -70,17 +70,22 @@ http {
     stderr: 'pipe',
   });
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 200; i++) {
+  let up = false;
+  for (let i = 0; i < 200 && !up; i++) {
     if (proc.exitCode !== null) {
       const stderr = await new Response(proc.stderr as ReadableStream).text();
       throw new Error(`nginx exited (${proc.exitCode}): ${stderr}\n${errorLog()}`);
     }
     try {
       await fetch(`${url}/__nginx_probe`, { redirect: 'manual' });
-      break;
+      up = true;
     } catch {
       await Bun.sleep(25);
     }
+  }
+  if (!up) {
+    proc.kill();
+    throw new Error(`nginx did not accept connections on ${url}\n${errorLog()}`);
   }
   return {
     url,

@@ -168,4 +168,12 @@ describe.skipIf(!nginxBin)('nginx auth_request with the shipped example', () => 
   test('nginx logged no errors about the config', () => {
     expect(nginx.errorLog()).not.toMatch(/\[emerg\]|\[crit\]/);
   });
+
+  test('no token reached the gateway logs or the nginx error log', async () => {
+    const token = await stack.idp.mintAccessToken();
+    expect((await get('/super/x', { authorization: `Bearer ${token}` })).status).toBe(403);
+    const sig = token.split('.')[2]!;
+    expect(stack.logs.join('\n')).not.toContain(sig);
+    expect(nginx.errorLog()).not.toContain(sig);
+  });
 });
