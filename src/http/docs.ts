@@ -87,10 +87,31 @@ function exampleOf(schema: Json | undefined, depth = 0): unknown {
 }
 
 /**
+ * JSON Schema 2020 keywords TypeBox emits that OpenAPI 3.0 schemas do not know: `const`
+ * becomes a one-value `enum`, an `examples` array its first `example`.
+ */
+function toOas30Schema(schema: unknown): void {
+  if (!schema || typeof schema !== 'object') return;
+  const s = schema as Json;
+  if ('const' in s) {
+    s.enum ??= [s.const];
+    delete s.const;
+  }
+  if (Array.isArray(s.examples)) {
+    if (s.examples.length) s.example ??= s.examples[0];
+    delete s.examples;
+  }
+  for (const v of Object.values((s.properties ?? {}) as Json)) toOas30Schema(v);
+  for (const k of ['anyOf', 'oneOf', 'allOf'] as const) if (Array.isArray(s[k])) s[k].forEach(toOas30Schema);
+  toOas30Schema(s.items);
+  if (typeof s.additionalProperties === 'object') toOas30Schema(s.additionalProperties);
+}
+
+/**
  * Finishes the document @elysiajs/swagger generates, which is not quite valid OpenAPI 3.0:
  * responses lack the required `description`, JSON bodies are also declared as form data and
  * plain text, object-level `examples` land on the response object, and redirects do not say
- * where they go. Pure and idempotent (the plugin reuses its path objects between requests).
+ * where they go. Edits `spec` in place: pass a copy (its schemas are the routes' own objects).
  */
 export function polishOpenApi(spec: Json): Json {
   for (const [path, item] of Object.entries((spec.paths ?? {}) as Json)) {
@@ -120,8 +141,14 @@ export function polishOpenApi(spec: Json): Json {
         const isError = !!props?.error && !!props?.error_description && Number(status) >= 400;
         json.example ??= (isError && errorExample(path, status)) || responseExamples?.[0] || exampleOf(json.schema);
       }
+      for (const r of Object.values((op.responses ?? {}) as Json) as Json[]) {
+        for (const media of Object.values((r.content ?? {}) as Json) as Json[]) toOas30Schema(media.schema);
+      }
+      for (const param of (op.parameters ?? []) as Json[]) toOas30Schema(param.schema);
+      for (const media of Object.values((op.requestBody?.content ?? {}) as Json) as Json[]) toOas30Schema(media.schema);
     }
   }
+  for (const schema of Object.values((spec.components?.schemas ?? {}) as Json)) toOas30Schema(schema);
   return spec;
 }
 
@@ -134,7 +161,9 @@ export function docsRoutes(version: string) {
   return new Elysia({ name: 'zitauth/docs' })
     .onAfterHandle(({ request, responseValue }) => {
       if (new URL(request.url).pathname === '/swagger/json' && responseValue && typeof responseValue === 'object') {
-        return polishOpenApi(responseValue as Json);
+        // A deep copy: the generated document shares schema objects with the live routes'
+        // validators, which must never see these edits.
+        return polishOpenApi(JSON.parse(JSON.stringify(responseValue)) as Json);
       }
     })
     .use(

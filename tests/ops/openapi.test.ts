@@ -109,6 +109,22 @@ describe('/swagger/json', () => {
     }
   });
 
+  test('schemas use OpenAPI 3.0 keywords only (no const, no examples arrays)', () => {
+    const bad: string[] = [];
+    const walk = (node: unknown, at: string, inSchema: boolean) => {
+      if (!node || typeof node !== 'object') return;
+      if (Array.isArray(node)) return node.forEach((n, i) => walk(n, `${at}[${i}]`, inSchema));
+      for (const [k, v] of Object.entries(node as Json)) {
+        if (inSchema && k === 'const') bad.push(`${at}.const`);
+        if (inSchema && k === 'examples' && Array.isArray(v)) bad.push(`${at}.examples`);
+        walk(v, `${at}.${k}`, inSchema || k === 'schema' || k === 'schemas');
+      }
+    };
+    walk(spec.paths, 'paths', false);
+    walk(spec.components, 'components', false);
+    expect(bad).toEqual([]);
+  });
+
   test('bearer security scheme exists and protects validate, forward-auth, userinfo', () => {
     expect(spec.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
     for (const p of ['/api/v1/validate', '/api/v1/forward-auth', '/api/v1/userinfo']) {
@@ -132,6 +148,16 @@ describe('/swagger/json', () => {
   test('forward-auth documents its requirement and redirect parameters', () => {
     const names = (op('get', '/api/v1/forward-auth').parameters as Json[]).filter((p) => p.in === 'query').map((p) => p.name);
     expect(names).toEqual(expect.arrayContaining(['role', 'scope', 'aud', 'redirect']));
+  });
+
+  test('regression: serving the spec leaves the live routes and the next spec unchanged', async () => {
+    const again = (await (await fetch(`${stack.url}/swagger/json`)).json()) as Json;
+    expect(again).toEqual(spec);
+    expect((await fetch(`${stack.url}/api/v1/login`, { redirect: 'manual' })).status).toBe(302);
+    expect((await fetch(`${stack.url}/healthz`)).status).toBe(200);
+    expect((await fetch(`${stack.url}/readyz`)).status).toBe(200);
+    const token = await stack.idp.mintAccessToken();
+    expect((await fetch(`${stack.url}/api/v1/validate`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
   });
 
   test('is served as JSON', async () => {
