@@ -21,7 +21,18 @@ export function createApp(s: Services) {
     .use(corsPlugin(s.config.corsOrigins, ['/api/v1/validate', '/api/v1/userinfo']))
     .use(opsRoutes({ idp: s.idp, validator: s.validator, metrics: s.metrics, version: VERSION }))
     .use(authRoutes(s.login))
-    .use(validateRoutes({ validator: s.validator, claimHeaders: s.config.forwardAuthClaimHeaders }))
+    .use(
+      validateRoutes({
+        validator: s.validator,
+        claimHeaders: s.config.forwardAuthClaimHeaders,
+        // forward-auth `?redirect=login` sends browsers to our own login route.
+        browserLogin: {
+          loginUrl: new URL('/api/v1/login', s.config.redirectUri).href,
+          spaOrigin: s.config.spaOrigin,
+          returnToOrigins: s.config.returnToOrigins,
+        },
+      }),
+    )
     .use(userinfoRoutes(s.idp))
     .use(m2mRoutes({ gate: s.gate, tokens: s.m2m, unavailableReason: s.m2mUnavailableReason }))
     .use(docsRoutes(VERSION))

@@ -7,7 +7,11 @@ import { BearerHeaders, ErrorBody } from './schemas.ts';
 export function userinfoRoutes(idp: IdpClient) {
   return new Elysia({ name: 'zitauth/userinfo' }).get(
     '/api/v1/userinfo',
-    async ({ headers }) => ({ userinfo: (await idp.userinfo(bearerToken(headers.authorization))) as { sub: string } }),
+    async ({ headers, set }) => {
+      // Personal data for one token: no shared cache may keep it.
+      set.headers['cache-control'] = 'no-store';
+      return { userinfo: (await idp.userinfo(bearerToken(headers.authorization))) as { sub: string } };
+    },
     {
       headers: BearerHeaders,
       response: {
