@@ -3,6 +3,7 @@
  * 1.29, which resolves variables, anchors and merges without a daemon) and checks the stack's
  * wiring: services, health checks, dependency conditions and order, the PAT hand-over volume.
  */
+import { systemTool } from '../support/system-tool.ts';
 import { beforeAll, describe, expect, test } from 'bun:test';
 import { $ } from 'bun';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -49,7 +50,9 @@ function startOrder(services: Record<string, Service>): string[] {
 const flag = (cmd: string[] | undefined, name: string) => cmd?.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const mountAt = (svc: Service | undefined, target: string) => svc?.volumes?.find((v) => v.split(':')[1] === target)?.split(':')[0];
 
-describe('docker-compose.yaml', () => {
+const hasCompose = systemTool('docker-compose', 'docker-compose', 'tests/deploy/compose.test.ts');
+
+describe.skipIf(!hasCompose)('docker-compose.yaml', () => {
   let services: Record<string, Service>;
   let volumes: Record<string, unknown>;
 

@@ -9,6 +9,7 @@
  *
  * Skipped (loudly) only when package.json has no "build" script yet.
  */
+import { systemTool } from '../support/system-tool.ts';
 import { afterAll, describe, expect, test } from 'bun:test';
 import { $ } from 'bun';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -65,7 +66,9 @@ async function exportListing(podman: string[], image: string, work: string, name
   }
 }
 
-describe('Dockerfile (podman build on stand-in base images)', () => {
+const hasPodman = systemTool('podman', 'podman', 'tests/deploy/dockerfile.test.ts');
+
+describe.skipIf(!hasPodman)('Dockerfile (podman build on stand-in base images)', () => {
   if (!hasBuildScript) {
     console.warn('\n*** SKIPPED: package.json has no "build" script yet, so the image cannot be built. ***\n');
     test.skip('image build (package.json has no "build" script yet)', () => {});

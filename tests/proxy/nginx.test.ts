@@ -6,17 +6,13 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { systemTool } from '../support/system-tool.ts';
 import { freePort, startStack, type Stack } from '../support/stack.ts';
 import { findNginx, instantiateExample, startNginx, type RunningNginx } from './nginx-runner.ts';
 import { browserLoginGateway } from './gateway.ts';
 
 const EXAMPLE = join(import.meta.dir, '../../examples/nginx/zitauth.conf');
-const nginxBin = findNginx();
-if (!nginxBin) {
-  // CI installs nginx (apt); there a missing binary is a failure, locally a skip.
-  if (process.env.CI) throw new Error('nginx is not installed (apt-get install nginx)');
-  console.warn('tests/proxy/nginx.test.ts skipped: nginx not found');
-}
+const nginxBin = systemTool(findNginx() ?? 'nginx', 'nginx', 'tests/proxy/nginx.test.ts') ? findNginx() : undefined;
 
 interface Seen {
   path: string;
