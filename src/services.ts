@@ -85,6 +85,8 @@ export async function createServices(config: Config, io: ServiceIo = {}): Promis
   });
 
   const introspect = await introspectionFor(config, idp, logger);
+  const { broker, reason, serviceUserId } = await m2mBroker(config, idp, logger, now);
+  const audience = defaultAudience(config, serviceUserId, logger);
   const validator = new ValidatorHolder(async () => {
     const meta = await idp.metadata();
     const jwks = new JwksCache({
@@ -99,7 +101,7 @@ export async function createServices(config: Config, io: ServiceIo = {}): Promis
     });
     const verifier = createJwtVerifier({
       issuer: meta.issuer,
-      audience: config.audience,
+      audience,
       algorithms: config.algorithms,
       clockToleranceSec: config.clockToleranceSec,
       jwks,
@@ -119,7 +121,6 @@ export async function createServices(config: Config, io: ServiceIo = {}): Promis
   metrics.gauge('zitauth_validate_cache_entries', 'Tokens in the validation cache.', 'gauge', () => validator.current?.stats.cache.size ?? 0);
   metrics.gauge('zitauth_validate_negative_cache_hits_total', 'Rejected tokens answered from the negative cache.', 'counter', () => validator.current?.stats.negative.hits ?? 0);
 
-  const { broker, reason } = await m2mBroker(config, idp, logger, now);
   const cookies = new StateCookies(config.cookieSecret, {
     ttlSec: config.loginTtlSec,
     secure: config.redirectUri.startsWith('https:'),
@@ -170,7 +171,7 @@ async function introspectionFor(config: Config, idp: IdpClient, logger: Logger) 
 
 async function m2mBroker(config: Config, idp: IdpClient, logger: Logger, now: () => number) {
   if (!config.serviceAccountFile) {
-    return { broker: undefined, reason: 'M2M tokens are not configured: set SERVICE_ACCOUNT_FILE to a Zitadel service-user key file.' };
+    return { broker: undefined, serviceUserId: undefined, reason: 'M2M tokens are not configured: set SERVICE_ACCOUNT_FILE to a Zitadel service-user key file.' };
   }
   let key: ServiceUserKey;
   try {
@@ -179,7 +180,7 @@ async function m2mBroker(config: Config, idp: IdpClient, logger: Logger, now: ()
     logger.error('M2M disabled: the service-user key file is unusable', {
       detail: err instanceof Error ? err.message : String(err),
     });
-    return { broker: undefined, reason: 'M2M tokens are unavailable: the service-user key file (SERVICE_ACCOUNT_FILE) is missing or invalid.' };
+    return { broker: undefined, serviceUserId: undefined, reason: 'M2M tokens are unavailable: the service-user key file (SERVICE_ACCOUNT_FILE) is missing or invalid.' };
   }
   const broker = new TokenBroker({
     now,
@@ -192,5 +193,17 @@ async function m2mBroker(config: Config, idp: IdpClient, logger: Logger, now: ()
       return { access_token: t.access_token, token_type: tokenType, expires_in: t.expires_in ?? 300 };
     },
   });
-  return { broker, reason: '' };
+  return { broker, serviceUserId: key.userId, reason: '' };
+}
+
+/**
+ * The audiences /validate accepts. With neither ZITAUTH_AUDIENCE nor ZITAUTH_PROJECT_ID (an
+ * original ZitAuth .env), Zitadel gives user tokens `aud` ⊇ [client id] but service-user tokens
+ * minted without the project scope only `aud = [userId]`; accepting our own service user's id
+ * keeps the original's M2M → protected API flow working while still refusing foreign tokens.
+ */
+function defaultAudience(config: Config, serviceUserId: string | undefined, logger: Logger): string[] {
+  if (!config.audienceDefaulted || config.projectId) return config.audience;
+  logger.warn('ZITAUTH_PROJECT_ID is not set: accepting tokens for the client id and the configured service user only. Set ZITAUTH_PROJECT_ID (or ZITAUTH_AUDIENCE) to pin the audience to your project.');
+  return serviceUserId ? [...config.audience, serviceUserId] : config.audience;
 }

@@ -201,6 +201,7 @@ export function loadConfig(raw: RawEnv): Config {
     serviceAccountFile: withDefaults.SERVICE_ACCOUNT_FILE,
     projectId,
     audience: audience.length ? audience : [projectId ?? clientId],
+    audienceDefaulted: audience.length === 0,
     loginScopes,
     m2mScopes,
     m2mApiKeys,

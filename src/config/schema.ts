@@ -26,7 +26,7 @@ export const EnvSchema = T.Object({
   // --- ZitAuth additions ---
   ZITAUTH_HOST: Str('Bind address', '0.0.0.0'),
   ZITAUTH_PROJECT_ID: Str('Zitadel project id: default audience, and the M2M audience scope'),
-  ZITAUTH_AUDIENCE: Str('Comma list of accepted token audiences (client and/or project ids); default: project id, else client id'),
+  ZITAUTH_AUDIENCE: Str('Comma list of accepted token audiences (client and/or project ids); default: project id, else client id + the service user id'),
   ZITAUTH_SCOPES: Str('Login scopes', 'openid email profile'),
   ZITAUTH_M2M_SCOPES: Str('Scopes of the M2M token (default: openid + the project audience scope)'),
   ZITAUTH_M2M_API_KEYS: Str('Comma list of API keys allowed to call /api/v1/m2m-token: sha256:<64 hex> (preferred) or plain'),
@@ -76,6 +76,8 @@ export interface Config {
   serviceAccountFile: string | undefined;
   projectId: string | undefined;
   audience: string[];
+  /** True when ZITAUTH_AUDIENCE was not set and `audience` is a default. */
+  audienceDefaulted: boolean;
   loginScopes: string;
   m2mScopes: string;
   m2mApiKeys: ApiKeyDigest[];
