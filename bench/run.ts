@@ -213,9 +213,14 @@ function report(r: Results, rssAfterWrk: number, I: IdpInfo, rss: Awaited<Return
   lines.push('| Target | measured | result |', '|---|---:|---|');
   for (const t of targets) lines.push(`| ${t.name} | ${t.value.toFixed(2)} × | ${t.ok ? 'PASS' : 'FAIL'} |`);
   if (rss) {
-    // Bounded: after the cache is full, 50× more tokens must not grow RSS beyond noise (GC slack).
-    const growth = rss.max - rss.warm;
-    const bounded = growth <= Math.max(32, 0.25 * rss.warm);
+    // Bounded: once the cache is full, 50× more tokens must not grow RSS beyond GC noise. Judged on
+    // the final figure and on the trend (the second half of the run may not peak above the first);
+    // single samples swing with the GC, so the peak alone is reported, not judged.
+    const growth = rss.final - rss.warm;
+    const later = rss.samples.slice(1 + Math.floor((rss.samples.length - 1) / 2));
+    const earlier = rss.samples.slice(0, 1 + Math.floor((rss.samples.length - 1) / 2));
+    const trendOk = Math.max(...later.map((s) => s.rss)) <= Math.max(...earlier.map((s) => s.rss)) * 1.05;
+    const bounded = growth <= Math.max(32, 0.25 * rss.warm) && trendOk;
     const perEntryKiB = ((rss.warm - rss.idle) * 1024) / RSS_CACHE;
     lines.push(
       `| RSS after ${rss.samples.at(-1)!.tokens.toLocaleString('en-US')} distinct tokens bounded by cache (${RSS_CACHE}) | ${rss.final.toFixed(0)} MiB (warm ${rss.warm.toFixed(0)}, peak ${rss.max.toFixed(0)}) | ${bounded ? 'PASS' : 'FAIL'} |`,

@@ -1,6 +1,6 @@
 import { Elysia } from 'elysia';
 import type { Services } from './services.ts';
-import { corePlugin } from './http/core.ts';
+import { corePlugin, failureResponder } from './http/core.ts';
 import { corsPlugin } from './http/cors.ts';
 import { opsRoutes } from './http/ops.ts';
 import { authRoutes } from './http/auth.ts';
@@ -25,6 +25,7 @@ export function createApp(s: Services) {
       validateRoutes({
         validator: s.validator,
         claimHeaders: s.config.forwardAuthClaimHeaders,
+        fail: failureResponder(s.logger),
         // forward-auth `?redirect=login` sends browsers to our own login route.
         browserLogin: {
           loginUrl: new URL('/api/v1/login', s.config.redirectUri).href,

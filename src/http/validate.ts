@@ -3,7 +3,8 @@ import { assertB64Token, splitBearer } from './bearer.ts';
 import { BearerHeaders, Claims, ErrorBody, RequirementsQuery } from './schemas.ts';
 import { checkRequirements, flattenRoles } from '../tokens/requirements.ts';
 import type { Claims as TokenClaims } from '../tokens/introspection.ts';
-import { InvalidRequest, InvalidToken } from '../errors.ts';
+import { InvalidRequest, InvalidToken, toZitAuthError } from '../errors.ts';
+import { errorResponse, type FailureResponder } from './core.ts';
 import { resolveReturnTo } from '../login/return-to.ts';
 
 type Requirements = { role?: string[]; scope?: string[]; aud?: string[] };
@@ -39,8 +40,22 @@ const ForwardAuthQuery = t.Object({
   ),
 });
 
-export function validateRoutes(deps: { validator: Validator; claimHeaders: Record<string, string>; browserLogin?: BrowserLogin }) {
+export function validateRoutes(deps: {
+  validator: Validator;
+  claimHeaders: Record<string, string>;
+  browserLogin?: BrowserLogin;
+  /** Renders failures like the global error hook does (defaults to a plain errorResponse). */
+  fail?: FailureResponder;
+}) {
   const { validator, claimHeaders, browserLogin } = deps;
+  const fail: FailureResponder = deps.fail ?? ((e, id) => errorResponse(toZitAuthError(e), id));
+  /** A failure answered here, with the headers already set for this request (request id, CORS). */
+  const failed = (e: unknown, set: { headers: Record<string, string | number> }): Response => {
+    const res = fail(e, set.headers['x-request-id'] as string | undefined);
+    for (const [k, v] of Object.entries(set.headers)) if (!res.headers.has(k)) res.headers.set(k, String(v));
+    set.headers = {};
+    return res;
+  };
   const check = (authorization: string | undefined, q: Requirements): TokenClaims | Promise<TokenClaims> => {
     const token = splitBearer(authorization);
     const hit = validator.cached(token);
@@ -64,8 +79,16 @@ export function validateRoutes(deps: { validator: Validator; claimHeaders: Recor
       ({ request, query, set }): Response | Promise<Response> => {
         // Claims are personal data tied to one token: no shared cache may keep or replay them.
         set.headers['cache-control'] = 'no-store';
-        const claims = check(request.headers.get('authorization') ?? undefined, query);
-        return claims instanceof Promise ? claims.then((c) => claimsResponse(c, set)) : claimsResponse(claims, set);
+        // Failures are answered here rather than thrown: for a flood of junk tokens Elysia's
+        // throw → error-hook path costs more than rejecting the token itself.
+        try {
+          const claims = check(request.headers.get('authorization') ?? undefined, query);
+          return claims instanceof Promise
+            ? claims.then((c) => claimsResponse(c, set), (e) => failed(e, set))
+            : claimsResponse(claims, set);
+        } catch (e) {
+          return failed(e, set);
+        }
       },
       {
       query: RequirementsQuery,
