@@ -1,6 +1,6 @@
 import { Elysia, t } from 'elysia';
 import { assertB64Token, splitBearer } from './bearer.ts';
-import { BearerHeaders, Claims, ErrorBody, RequirementsQuery } from './schemas.ts';
+import { Claims, ErrorBody, RequirementsQuery } from './schemas.ts';
 import { checkRequirements, flattenRoles } from '../tokens/requirements.ts';
 import type { Claims as TokenClaims } from '../tokens/introspection.ts';
 import { InvalidRequest, InvalidToken, toZitAuthError } from '../errors.ts';
@@ -48,6 +48,11 @@ export function validateRoutes(deps: {
   fail?: FailureResponder;
 }) {
   const { validator, claimHeaders, browserLogin } = deps;
+  const identityHeadersOf = (claims: TokenClaims): [string, string][] => {
+    let h = identityCache.get(claims);
+    if (h === undefined) identityCache.set(claims, (h = Object.entries(identityHeaders(claims, claimHeaders))));
+    return h;
+  };
   const fail: FailureResponder = deps.fail ?? ((e, id) => errorResponse(toZitAuthError(e), id));
   /** A failure answered here, with the headers already set for this request (request id, CORS). */
   const failed = (e: unknown, set: { headers: Record<string, string | number> }): Response => {
@@ -104,27 +109,28 @@ export function validateRoutes(deps: {
     )
     .get(
       '/api/v1/forward-auth',
-      async ({ headers, query, set }) => {
+      ({ request, query, set }): Response | Promise<Response> => {
+        set.headers['cache-control'] = 'no-store';
+        const ok = (claims: TokenClaims): Response => {
+          for (const [k, v] of identityHeadersOf(claims)) set.headers[k] = v;
+          return jsonResponse(OK_BODY, set);
+        };
         // nginx auth_request accepts only 2xx/401/403 from the subrequest: a malformed header is
         // reported as 401 here (still with an RFC 6750 body) so the proxy maps it correctly.
-        let claims: Record<string, unknown>;
+        // Like /validate, failures are answered here: proxies call this on every request.
+        const reject = (e: unknown) => failed(e instanceof InvalidRequest ? new InvalidToken(e.message) : e, set);
         try {
-          claims = await check(headers.authorization, query);
-        } catch (err) {
-          if (err instanceof InvalidRequest) throw new InvalidToken(err.message);
-          throw err;
+          const claims = check(request.headers.get('authorization') ?? undefined, query);
+          return claims instanceof Promise ? claims.then(ok, reject) : ok(claims);
+        } catch (e) {
+          return reject(e);
         }
-        set.headers['cache-control'] = 'no-store';
-        const out = identityHeaders(claims, claimHeaders);
-        for (const [k, v] of Object.entries(out)) set.headers[k] = v;
-        return { ok: true as const };
       },
       {
-        headers: BearerHeaders,
         query: ForwardAuthQuery,
         // Runs before the token check: a browser with no token at all gets the login, not a 401.
-        beforeHandle: ({ headers, query, request, set, redirect }) => {
-          if (query.redirect !== 'login' || !browserLogin || headers.authorization) return;
+        beforeHandle: ({ query, request, set, redirect }) => {
+          if (query.redirect !== 'login' || !browserLogin || request.headers.has('authorization')) return;
           const location = loginRedirect(request.headers, browserLogin);
           if (!location) return;
           set.headers['cache-control'] = 'no-store';
@@ -199,11 +205,21 @@ const JSON_TYPE = 'application/json;charset=utf-8';
 function claimsResponse(claims: TokenClaims, set: { headers: Record<string, string | number> }): Response {
   let body = bodies.get(claims);
   if (body === undefined) bodies.set(claims, (body = JSON.stringify(claims)));
+  return jsonResponse(body, set);
+}
+
+const OK_BODY = JSON.stringify({ ok: true });
+
+/** A JSON Response carrying the headers set for this request (moved, so Elysia adds none twice). */
+function jsonResponse(body: string, set: { headers: Record<string, string | number> }): Response {
   const headers = set.headers;
   headers['content-type'] = JSON_TYPE;
   set.headers = {};
   return new Response(body, { headers: headers as Record<string, string> });
 }
+
+/** Identity headers per claims object (claims are frozen and cached, so this is computed once). */
+const identityCache = new WeakMap<object, [string, string][]>();
 
 /** Header-safe string: no CR/LF or other control characters can reach the proxy. */
 const headerValue = (v: unknown): string | undefined => {
