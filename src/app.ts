@@ -42,3 +42,12 @@ export function createApp(s: Services) {
 
 /** The gateway's type for Eden Treaty clients: `treaty<App>('http://localhost:8000')`. */
 export type App = ReturnType<typeof createApp>;
+
+/**
+ * Starts the gateway's HTTP server. Every entry point (serve, dev, tests) goes through here so
+ * they all run the same server settings: Bun's production mode (Elysia would otherwise enable
+ * development mode unless NODE_ENV=production).
+ */
+export function listenApp(app: App, opts: { port: number; hostname: string }): App {
+  return app.listen({ ...opts, development: false });
+}

@@ -9,7 +9,7 @@
  */
 import { ConfigError, loadConfig, readEnvironment, type Config } from './config/index.ts';
 import { createServices } from './services.ts';
-import { createApp } from './app.ts';
+import { createApp, listenApp } from './app.ts';
 import { VERSION } from './version.ts';
 
 const HELP = `ZitAuth ${VERSION} — authentication gateway for Zitadel
@@ -31,7 +31,7 @@ Configuration: see .env.example or https://github.com/ (README, "Configuration")
 
 export async function serve(config: Config, opts: { onListen?: (url: string) => void } = {}) {
   const services = await createServices(config);
-  const app = createApp(services).listen({ port: config.port, hostname: config.host });
+  const app = listenApp(createApp(services), { port: config.port, hostname: config.host });
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${app.server!.port}`;
   services.logger.info('zitauth listening', { url, version: VERSION, issuer: config.issuer });
   // Warm discovery and JWKS so the first /validate does not pay for them; failures are retried later.

@@ -8,7 +8,7 @@ import { resolve, join } from 'node:path';
 import { startDevIdp, type DevIdp } from '../devidp/index.ts';
 import { loadConfig } from '../config/index.ts';
 import { createServices, type Services } from '../services.ts';
-import { createApp } from '../app.ts';
+import { createApp, listenApp } from '../app.ts';
 import { dialHost } from '../http/spa.ts';
 import { startSpaServer, type SpaServer } from '../../examples/spa/server.ts';
 import type { DevOptions } from './options.ts';
@@ -104,7 +104,7 @@ export async function startDev(o: DevOptions, env: Record<string, string | undef
 
     const config = loadConfig({ ...gatewayEnv, ZITAUTH_COOKIE_SECRET: randomBytes(32).toString('base64url') });
     const services = await createServices(config);
-    const app = createApp(services).listen({ port: gwPort, hostname: o.host });
+    const app = listenApp(createApp(services), { port: gwPort, hostname: o.host });
     stops.push(async () => {
       await app.stop(true);
       services.logger.flush();

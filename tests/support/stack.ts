@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { startDevIdp, type DevIdp, type DevIdpOptions } from '../../src/devidp/index.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { createServices, type ServiceIo, type Services } from '../../src/services.ts';
-import { createApp } from '../../src/app.ts';
+import { createApp, listenApp } from '../../src/app.ts';
 
 export const SPA_ORIGIN = 'http://127.0.0.1:3999';
 
@@ -72,7 +72,7 @@ export async function startStack(opts: { env?: Record<string, string | undefined
   const gateway = async (extra: Record<string, string | undefined> = {}, p?: number, io: ServiceIo = {}) => {
     const e: Record<string, string | undefined> = { ...env, PORT: String(p ?? freePort()), ...extra };
     const services = await createServices(loadConfig(e), { logSink: (l) => logs.push(l), ...io });
-    const app = createApp(services).listen({ port: Number(e.PORT), hostname: '127.0.0.1' });
+    const app = listenApp(createApp(services), { port: Number(e.PORT), hostname: '127.0.0.1' });
     let stopped = false;
     // Idempotent: a test may stop a replica itself and close() stops it again.
     const stop = async () => {
