@@ -60,6 +60,16 @@ export interface ApiKeyDigest {
   readonly sha256: Uint8Array;
 }
 
+/** IdP endpoints set explicitly; the rest come from discovery. */
+export interface EndpointOverrides {
+  authorization?: string;
+  token?: string;
+  jwks?: string;
+  userinfo?: string;
+  introspection?: string;
+  endSession?: string;
+}
+
 /** The validated, typed configuration every module receives. */
 export interface Config {
   port: number;
@@ -87,14 +97,7 @@ export interface Config {
   algorithms: string[];
   clockToleranceSec: number;
   httpTimeoutMs: number;
-  endpoints: {
-    authorization?: string;
-    token?: string;
-    jwks?: string;
-    userinfo?: string;
-    introspection?: string;
-    endSession?: string;
-  };
+  endpoints: EndpointOverrides;
   introspection:
     | { kind: 'private_key_jwt'; keyFile: string }
     | { kind: 'basic'; clientId: string; clientSecret: string }

@@ -1,5 +1,6 @@
 import * as oauth from 'oauth4webapi';
 import { IdpBadResponse, IdpRejected, IdpUnavailable, InvalidRequest, InvalidToken, NotConfigured, ZitAuthError } from '../errors.ts';
+import type { EndpointOverrides } from '../config/schema.ts';
 import { createTimedFetch, type IdpCallObserver, type IdpEndpoint } from './http.ts';
 
 /**
@@ -8,20 +9,12 @@ import { createTimedFetch, type IdpCallObserver, type IdpEndpoint } from './http
  * so swapping or mocking the IdP side touches this folder only.
  */
 
-export interface IdpEndpointOverrides {
-  authorization?: string;
-  token?: string;
-  jwks?: string;
-  userinfo?: string;
-  introspection?: string;
-  endSession?: string;
-}
 
 export interface IdpClientOptions {
   issuer: string;
   clientId: string;
   redirectUri: string;
-  overrides?: IdpEndpointOverrides;
+  overrides?: EndpointOverrides;
   timeoutMs: number;
   fetch?: typeof fetch;
   observe?: IdpCallObserver;

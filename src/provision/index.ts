@@ -101,27 +101,17 @@ async function provision(o: ProvisionOptions, fetchImpl: typeof fetch | undefine
   log(`  API app "${o.apiAppName}": ${api.outcome} (client id ${api.clientId})`);
 
   const introspectionPath = join(o.outDir, INTROSPECTION_KEY_FILE_NAME);
-  const existingAppKey = await readKeyFile(introspectionPath);
-  if (existingAppKey && existingAppKey.appId === api.appId) {
-    log(`  API app key: kept ${introspectionPath}`);
-  } else {
-    if (existingAppKey) throw new InvalidRequest(`${introspectionPath} holds a key of another application; move it away to create a new one.`);
-    await writeSecretFile(introspectionPath, await createAppKey(c, project.id, api.appId, o.keyExpiration));
-    log(`  API app key: created ${introspectionPath}`);
-  }
+  await ensureKeyFile(introspectionPath, { label: 'API app key', owner: 'application', field: 'appId', id: api.appId, log }, () =>
+    createAppKey(c, project.id, api.appId, o.keyExpiration),
+  );
 
   const user = await ensureMachineUser(c, o.serviceUser, 'ZitAuth M2M');
   log(`  service user "${o.serviceUser}": ${user.outcome} (${user.userId})`);
 
   const serviceAccountPath = join(o.outDir, SERVICE_ACCOUNT_FILE_NAME);
-  const existingUserKey = await readKeyFile(serviceAccountPath);
-  if (existingUserKey && existingUserKey.userId === user.userId) {
-    log(`  service user key: kept ${serviceAccountPath}`);
-  } else {
-    if (existingUserKey) throw new InvalidRequest(`${serviceAccountPath} holds a key of another user; move it away to create a new one.`);
-    await writeSecretFile(serviceAccountPath, await createMachineKey(c, user.userId, o.keyExpiration));
-    log(`  service user key: created ${serviceAccountPath}`);
-  }
+  await ensureKeyFile(serviceAccountPath, { label: 'service user key', owner: 'user', field: 'userId', id: user.userId, log }, () =>
+    createMachineKey(c, user.userId, o.keyExpiration),
+  );
 
   if (Object.keys(o.privacy).length > 0) {
     log(`  privacy policy links: ${await ensurePrivacyPolicy(c, o.privacy)}`);
@@ -192,4 +182,24 @@ async function readPat(path: string): Promise<string> {
   const pat = text.trim();
   if (pat === '' || /\s/.test(pat)) throw new InvalidRequest(`the personal access token file ${path} must hold exactly one token.`);
   return pat;
+}
+
+/**
+ * Keeps a key file that already belongs to `id` (Zitadel shows a key's private part only once,
+ * so a re-run must not mint a new one), refuses to overwrite one of another owner, and otherwise
+ * writes a freshly created key with mode 0600.
+ */
+async function ensureKeyFile(
+  path: string,
+  o: { label: string; owner: string; field: string; id: string; log: (s: string) => void },
+  create: () => Promise<string>,
+): Promise<void> {
+  const existing = await readKeyFile(path);
+  if (existing && existing[o.field] === o.id) {
+    o.log(`  ${o.label}: kept ${path}`);
+    return;
+  }
+  if (existing) throw new InvalidRequest(`${path} holds a key of another ${o.owner}; move it away to create a new one.`);
+  await writeSecretFile(path, await create());
+  o.log(`  ${o.label}: created ${path}`);
 }
