@@ -30,10 +30,13 @@ export const BearerHeaders = t.Object({
 });
 
 /** Query parameters expressing per-route requirements (validate, forward-auth). */
+/** A requirement value: an empty `?role=` is a malformed request (400), not an unmet role (403). */
+const Requirement = t.String({ minLength: 1, maxLength: 256 });
+
 export const RequirementsQuery = t.Object({
-  role: t.Optional(t.Array(t.String(), { description: 'Zitadel project role; any listed role suffices' })),
-  scope: t.Optional(t.Array(t.String(), { description: 'Required scope; all listed are required (needs a scope claim or introspection)' })),
-  aud: t.Optional(t.Array(t.String(), { description: 'Accepted audience; any listed suffices' })),
+  role: t.Optional(t.Array(Requirement, { description: 'Zitadel project role; any listed role suffices' })),
+  scope: t.Optional(t.Array(Requirement, { description: 'Required scope; all listed are required (needs a scope claim or introspection)' })),
+  aud: t.Optional(t.Array(Requirement, { description: 'Accepted audience; any listed suffices' })),
 });
 
 export const errorResponses = {

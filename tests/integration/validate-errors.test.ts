@@ -39,3 +39,14 @@ test('the request log line records the 401 of a fast-path failure', async () => 
   expect(line).toBeDefined();
   expect(JSON.parse(line!).status).toBe(401);
 });
+
+test('an empty requirement (?role=) is a malformed request: 400, not 403', async () => {
+  const token = await stack.idp.mintAccessToken();
+  for (const q of ['role=', 'aud=', 'scope=', 'role=admin&role=']) {
+    const res = await fetch(`${stack.url}/api/v1/validate?${q}`, { headers: { authorization: `Bearer ${token}` } });
+    expect(res.status, q).toBe(400);
+    expect(((await res.json()) as { error: string }).error).toBe('invalid_request');
+  }
+  const ok = await fetch(`${stack.url}/api/v1/validate?role=admin`, { headers: { authorization: `Bearer ${token}` } });
+  expect(ok.status).toBe(200);
+});
