@@ -1,5 +1,5 @@
 import { Elysia, t } from 'elysia';
-import type { ApiKeyGate } from '../m2m/api-keys.ts';
+import { isProxied, type ApiKeyGate } from '../m2m/api-keys.ts';
 import { ErrorBody } from './schemas.ts';
 import { NotConfigured } from '../errors.ts';
 
@@ -19,7 +19,7 @@ const TokenResponse = t.Object(
  */
 export function m2mRoutes(deps: { gate: ApiKeyGate; tokens: M2mTokens | undefined; unavailableReason: string }) {
   const handler = async ({ request, server, set }: { request: Request; server: { requestIP(r: Request): { address: string } | null } | null; set: { headers: Record<string, string | number> } }) => {
-    deps.gate.authorize(request.headers.get('authorization'), server?.requestIP(request)?.address);
+    deps.gate.authorize(request.headers.get('authorization'), server?.requestIP(request)?.address, isProxied(request.headers));
     if (!deps.tokens) throw new NotConfigured(deps.unavailableReason);
     set.headers['cache-control'] = 'no-store';
     return deps.tokens.getToken();

@@ -13,12 +13,16 @@ const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
 export class ApiKeyGate {
   constructor(private readonly keys: ApiKeyDigest[]) {}
 
-  /** Throws unless the caller may proceed. `ip` is the TCP peer address. */
-  authorize(authorization: string | null | undefined, ip: string | undefined): void {
+  /**
+   * Throws unless the caller may proceed. `ip` is the TCP peer address; `proxied` is true when the
+   * request carries forwarding headers. A reverse proxy on the same host makes every outside
+   * caller look like loopback, so a proxied request never counts as a local caller.
+   */
+  authorize(authorization: string | null | undefined, ip: string | undefined, proxied = false): void {
     if (this.keys.length === 0) {
-      if (ip && LOOPBACK.test(ip)) return;
+      if (ip && LOOPBACK.test(ip) && !proxied) return;
       throw new Forbidden(
-        'M2M tokens are only served to loopback callers until API keys are configured: set ZITAUTH_M2M_API_KEYS (sha256:<hex> of each key) and send "Authorization: Bearer <api key>".',
+        'M2M tokens are only served to direct (not proxied) loopback callers until API keys are configured: set ZITAUTH_M2M_API_KEYS (sha256:<hex> of each key) and send "Authorization: Bearer <api key>".',
       );
     }
     if (!authorization) throw new UnauthorizedClient('An API key is required: send "Authorization: Bearer <api key>".');
@@ -30,4 +34,9 @@ export class ApiKeyGate {
     for (const k of this.keys) ok = timingSafeEqual(digest, k.sha256) || ok;
     if (!ok) throw new UnauthorizedClient('The API key is not valid.');
   }
+}
+
+/** Headers a reverse proxy adds: their presence means the TCP peer is not the real caller. */
+export function isProxied(headers: Headers): boolean {
+  return headers.has('forwarded') || headers.has('x-forwarded-for') || headers.has('x-real-ip');
 }

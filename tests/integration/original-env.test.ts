@@ -47,3 +47,18 @@ describe('original ZitAuth .env only', () => {
     expect(stack.logs.some((l) => l.includes('ZITAUTH_PROJECT_ID is not set'))).toBe(true);
   });
 });
+
+describe('m2m-token through a same-host reverse proxy without API keys', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(() => stack.close());
+
+  test('a request carrying X-Forwarded-For gets 403, a direct loopback request 200', async () => {
+    const proxied = await fetch(`${stack.url}/api/v1/m2m-token`, { headers: { 'x-forwarded-for': '203.0.113.7' } });
+    expect(proxied.status).toBe(403);
+    expect(((await proxied.json()) as { error_description: string }).error_description).toContain('ZITAUTH_M2M_API_KEYS');
+    expect((await fetch(`${stack.url}/api/v1/m2m-token`)).status).toBe(200);
+  });
+});

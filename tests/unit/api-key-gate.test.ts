@@ -36,3 +36,16 @@ test('keys configured: the key decides, not the address', () => {
   expect(() => gate.authorize(`Basic ${KEY}`, '127.0.0.1')).toThrow(InvalidRequest);
   expect(() => gate.authorize(`Bearer ${'k'.repeat(600)}`, '127.0.0.1')).toThrow(InvalidRequest);
 });
+
+test('regression: behind a reverse proxy on the same host, a proxied loopback request is not a local caller', () => {
+  const gate = new ApiKeyGate([]);
+  expect(() => gate.authorize(null, '127.0.0.1', true)).toThrow(Forbidden);
+  // With keys configured the proxy does not matter: the key decides.
+  expect(() => new ApiKeyGate([digest(KEY)]).authorize(`Bearer ${KEY}`, '127.0.0.1', true)).not.toThrow();
+});
+
+test('isProxied recognises Forwarded, X-Forwarded-For and X-Real-IP', async () => {
+  const { isProxied } = await import('../../src/m2m/api-keys.ts');
+  expect(isProxied(new Headers())).toBe(false);
+  for (const h of ['forwarded', 'x-forwarded-for', 'x-real-ip']) expect(isProxied(new Headers({ [h]: '203.0.113.7' }))).toBe(true);
+});
