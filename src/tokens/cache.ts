@@ -49,18 +49,22 @@ export class ResultCache<V> {
     this.#now = opts.now ?? Date.now;
   }
 
-  /** The cached value for `token`, or undefined when absent or expired (expired entries are dropped). */
-  get(token: string): V | undefined {
+  /**
+   * The cached value for `token`, or undefined when absent or expired (expired entries are
+   * dropped). `countMiss: false` is for a peek that is followed by a counted lookup on a miss,
+   * so one request never counts as two misses.
+   */
+  get(token: string, countMiss = true): V | undefined {
     const map = this.#map;
     const entry = map.get(token);
     if (entry === undefined) {
-      this.stats.misses++;
+      if (countMiss) this.stats.misses++;
       return undefined;
     }
     if (this.#now() >= entry.expiresAt) {
       map.delete(token);
       this.stats.size = map.size;
-      this.stats.misses++;
+      if (countMiss) this.stats.misses++;
       return undefined;
     }
     // Move to the most-recently-used end; no allocation, the entry object is reused.

@@ -72,7 +72,8 @@ export class TokenValidator {
    */
   cached(token: string): Claims | undefined {
     this.#checkKeyEpoch();
-    return this.#positive.get(token);
+    // A miss here is counted by the validate() call that follows it.
+    return this.#positive.get(token, false);
   }
 
   /**

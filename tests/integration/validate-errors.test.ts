@@ -50,3 +50,16 @@ test('an empty requirement (?role=) is a malformed request: 400, not 403', async
   const ok = await fetch(`${stack.url}/api/v1/validate?role=admin`, { headers: { authorization: `Bearer ${token}` } });
   expect(ok.status).toBe(200);
 });
+
+test('regression: one /validate cache miss counts as one miss (the route peeks, then validates)', async () => {
+  const token = await stack.idp.mintAccessToken({ claims: { jti: crypto.randomUUID() } });
+  const get = () => fetch(`${stack.url}/api/v1/validate`, { headers: { authorization: `Bearer ${token}` } });
+  expect((await get()).status).toBe(200);
+  const before = { ...stack.services.validator.current!.stats.cache };
+  const fresh = await stack.idp.mintAccessToken({ claims: { jti: crypto.randomUUID() } });
+  expect((await fetch(`${stack.url}/api/v1/validate`, { headers: { authorization: `Bearer ${fresh}` } })).status).toBe(200);
+  expect((await get()).status).toBe(200);
+  const after = stack.services.validator.current!.stats.cache;
+  expect(after.misses - before.misses).toBe(1);
+  expect(after.hits - before.hits).toBe(1);
+});
