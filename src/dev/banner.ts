@@ -22,7 +22,7 @@ export function devBanner(s: DevStack, version: string): string {
     line,
     ...rows.map(([k, v]) => ` ${k.padEnd(w)}  ${v}`),
     '',
-    ' Try the M2M flow:  bun examples/m2m-sim.ts   or   python3 examples/python/m2m_sim.py',
+    ' Try the M2M flow:  npx -y bun@1.4 examples/m2m-sim.ts   or   python3 examples/python/m2m_sim.py',
     '',
     ' DEVELOPMENT ONLY: a throw-away IdP with a known password and fresh keys on every start.',
     ' Never expose it or use its keys for anything real. Press Ctrl-C to stop.',
