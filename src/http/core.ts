@@ -28,6 +28,14 @@ export function errorResponse(err: ZitAuthError, requestId?: string): Response {
   return new Response(JSON.stringify(err.toBody()), { status: err.status, headers });
 }
 
+/** 400 for query/body that fail their schema; Elysia's own message would echo input. */
+export function invalidParameters(headers: Record<string, string | number> = {}): Response {
+  return new Response(JSON.stringify({ error: 'invalid_request', error_description: 'The request parameters are invalid.' }), {
+    status: 400,
+    headers: { ...headers, 'content-type': 'application/json', 'cache-control': 'no-store' } as Record<string, string>,
+  });
+}
+
 /** Turns anything thrown into its RFC-style response (see {@link failureResponder}). */
 export type FailureResponder = (error: unknown, requestId?: string, request?: Request) => Response;
 
@@ -75,22 +83,39 @@ interface AfterHandleContext {
  * request, request metrics, and the mapping of every thrown error to an RFC-style body.
  * Unknown errors become 500 `server_error`; details go to the log only.
  */
-export function corePlugin(deps: { logger: Logger; metrics: Metrics }) {
+/** Per-request bookkeeping shared by the Elysia hooks and the native /validate route. */
+export interface Accounting {
+  /** The caller's X-Request-Id when well-formed, else a new one. */
+  requestIdOf(request: Request): string;
+  /** One metrics sample and one JSON log line. */
+  account(request: Request, route: string | undefined, status: number, startedAt: number | undefined, requestId: string | undefined): void;
+}
+
+export function createAccounting(deps: { logger: Logger; metrics: Metrics }): Accounting {
   const { logger, metrics } = deps;
-  const fail = failureResponder(logger);
-  /** One metrics sample and one JSON log line per request. */
-  const account = (request: Request, route: string | undefined, status: number, startedAt: number | undefined, requestId: string | undefined) => {
-    const path = route || 'unmatched';
-    const ms = performance.now() - (startedAt ?? performance.now());
-    metrics.recordRequest(path, status, ms / 1000);
-    if (logger.enabled('info')) {
-      logger.info('request', { requestId, method: request.method, route: path, status, ms: Math.round(ms * 100) / 100 });
-    }
+  return {
+    requestIdOf(request) {
+      const given = request.headers.get('x-request-id');
+      return given && REQUEST_ID.test(given) ? given : nextRequestId();
+    },
+    account(request, route, status, startedAt, requestId) {
+      const path = route || 'unmatched';
+      const ms = performance.now() - (startedAt ?? performance.now());
+      metrics.recordRequest(path, status, ms / 1000);
+      if (logger.enabled('info')) {
+        logger.info('request', { requestId, method: request.method, route: path, status, ms: Math.round(ms * 100) / 100 });
+      }
+    },
   };
+}
+
+export function corePlugin(deps: { logger: Logger; accounting: Accounting }) {
+  const { logger } = deps;
+  const { account, requestIdOf } = deps.accounting;
+  const fail = failureResponder(logger);
   return new Elysia({ name: 'zitauth/core' })
     .derive({ as: 'global' }, ({ request, set }) => {
-      const given = request.headers.get('x-request-id');
-      const requestId = given && REQUEST_ID.test(given) ? given : nextRequestId();
+      const requestId = requestIdOf(request);
       set.headers['x-request-id'] = requestId;
       return { requestId, startedAt: performance.now() };
     })
@@ -106,10 +131,7 @@ export function corePlugin(deps: { logger: Logger; metrics: Metrics }) {
         });
       } else if (code === 'VALIDATION' || code === 'PARSE') {
         // Elysia's own message echoes input and schema internals: replace it.
-        res = new Response(
-          JSON.stringify({ error: 'invalid_request', error_description: 'The request parameters are invalid.' }),
-          { status: 400, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' } },
-        );
+        res = invalidParameters();
       } else res = fail(error, requestId, request);
       account(request, route, res.status, startedAt, requestId);
       return res;

@@ -14,13 +14,11 @@ export function corsPlugin(origins: string[], paths: string[]) {
       if (!origin) return;
       const path = new URL(request.url).pathname;
       if (!covered.has(path)) return;
-      set.headers['vary'] = 'Origin';
-      if (!allowed.has(origin)) {
+      if (!applyCors(origin, allowed, set.headers)) {
         // Preflight from a foreign origin: answer without CORS headers so the browser refuses.
         if (request.method === 'OPTIONS') return new Response(null, { status: 403, headers: { vary: 'Origin' } });
         return;
       }
-      set.headers['access-control-allow-origin'] = origin;
       if (request.method === 'OPTIONS') {
         return new Response(null, {
           status: 204,
@@ -35,4 +33,15 @@ export function corsPlugin(origins: string[], paths: string[]) {
       }
     })
     .as('global');
+}
+
+/**
+ * Sets the CORS response headers for a request from `origin` on a covered route; returns whether
+ * the origin is allowed. Shared by the plugin and the native /validate route.
+ */
+export function applyCors(origin: string, allowed: Set<string>, headers: Record<string, string | number>): boolean {
+  headers['vary'] = 'Origin';
+  if (!allowed.has(origin)) return false;
+  headers['access-control-allow-origin'] = origin;
+  return true;
 }

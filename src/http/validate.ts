@@ -7,7 +7,7 @@ import { InvalidRequest, InvalidToken, toZitAuthError } from '../errors.ts';
 import { errorResponse, type FailureResponder } from './core.ts';
 import { resolveReturnTo } from '../login/return-to.ts';
 
-type Requirements = { role?: string[]; scope?: string[]; aud?: string[] };
+export type Requirements = { role?: string[]; scope?: string[]; aud?: string[] };
 
 const hasRequirements = (q: Requirements) => !!(q.role?.length || q.scope?.length || q.aud?.length);
 
@@ -40,21 +40,26 @@ const ForwardAuthQuery = t.Object({
   ),
 });
 
-export function validateRoutes(deps: {
+/** The token check shared by /validate, /forward-auth and the native /validate route. */
+export interface TokenCheck {
+  /** Claims of the bearer token meeting the requirements, or a thrown/rejected ZitAuthError. */
+  check(authorization: string | undefined, q: Requirements): TokenClaims | Promise<TokenClaims>;
+  /** A failure answered on the route, with the headers already set for this request. */
+  failed(e: unknown, set: { headers: Record<string, string | number> }): Response;
+  /**
+   * The whole /validate answer. Failures are answered here rather than thrown: for a flood of
+   * junk tokens Elysia's throw → error-hook path costs more than rejecting the token itself.
+   */
+  answerValidate(request: Request, query: Requirements, set: { headers: Record<string, string | number> }): Response | Promise<Response>;
+}
+
+export function createTokenCheck(deps: {
   validator: Validator;
-  claimHeaders: Record<string, string>;
-  browserLogin?: BrowserLogin;
   /** Renders failures like the global error hook does (defaults to a plain errorResponse). */
   fail?: FailureResponder;
-}) {
-  const { validator, claimHeaders, browserLogin } = deps;
-  const identityHeadersOf = (claims: TokenClaims): [string, string][] => {
-    let h = identityCache.get(claims);
-    if (h === undefined) identityCache.set(claims, (h = Object.entries(identityHeaders(claims, claimHeaders))));
-    return h;
-  };
+}): TokenCheck {
+  const { validator } = deps;
   const fail: FailureResponder = deps.fail ?? ((e, id) => errorResponse(toZitAuthError(e), id));
-  /** A failure answered here, with the headers already set for this request (request id, CORS). */
   const failed = (e: unknown, set: { headers: Record<string, string | number> }): Response => {
     const res = fail(e, set.headers['x-request-id'] as string | undefined);
     for (const [k, v] of Object.entries(set.headers)) if (!res.headers.has(k)) res.headers.set(k, String(v));
@@ -75,26 +80,34 @@ export function validateRoutes(deps: {
       return claims;
     });
   };
+  const answerValidate = (request: Request, query: Requirements, set: { headers: Record<string, string | number> }) => {
+    // Claims are personal data tied to one token: no shared cache may keep or replay them.
+    set.headers['cache-control'] = 'no-store';
+    try {
+      const claims = check(request.headers.get('authorization') ?? undefined, query);
+      return claims instanceof Promise ? claims.then((c) => claimsResponse(c, set), (e) => failed(e, set)) : claimsResponse(claims, set);
+    } catch (e) {
+      return failed(e, set);
+    }
+  };
+  return { check, failed, answerValidate };
+}
+
+export function validateRoutes(deps: { checks: TokenCheck; claimHeaders: Record<string, string>; browserLogin?: BrowserLogin }) {
+  const { claimHeaders, browserLogin } = deps;
+  const { check, failed, answerValidate } = deps.checks;
+  const identityHeadersOf = (claims: TokenClaims): [string, string][] => {
+    let h = identityCache.get(claims);
+    if (h === undefined) identityCache.set(claims, (h = Object.entries(identityHeaders(claims, claimHeaders))));
+    return h;
+  };
 
   return new Elysia({ name: 'zitauth/validate' })
     // The hot path. No `headers` schema: it would copy every request header into an object and
     // validate it, to read one optional string. The answer is a ready Response (see claimsResponse).
     .get(
       '/api/v1/validate',
-      ({ request, query, set }): Response | Promise<Response> => {
-        // Claims are personal data tied to one token: no shared cache may keep or replay them.
-        set.headers['cache-control'] = 'no-store';
-        // Failures are answered here rather than thrown: for a flood of junk tokens Elysia's
-        // throw → error-hook path costs more than rejecting the token itself.
-        try {
-          const claims = check(request.headers.get('authorization') ?? undefined, query);
-          return claims instanceof Promise
-            ? claims.then((c) => claimsResponse(c, set), (e) => failed(e, set))
-            : claimsResponse(claims, set);
-        } catch (e) {
-          return failed(e, set);
-        }
-      },
+      ({ request, query, set }): Response | Promise<Response> => answerValidate(request, query, set),
       {
       query: RequirementsQuery,
       response: { 200: Claims, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 503: ErrorBody },

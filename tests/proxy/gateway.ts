@@ -1,11 +1,7 @@
 /**
- * A gateway that answers forward-auth with `redirect=login`. Uses the stack's own app when it
- * already wires {@link BrowserLogin}; otherwise composes core + validate routes over the stack's
- * services (same validator, config and metrics) with the login redirect configured.
+ * The gateway that answers forward-auth with `redirect=login`: the stack's own app (createApp
+ * wires the browser login). Probed once so a test fails clearly if that wiring is lost.
  */
-import { Elysia } from 'elysia';
-import { corePlugin } from '../../src/http/core.ts';
-import { validateRoutes } from '../../src/http/validate.ts';
 import type { Stack } from '../support/stack.ts';
 
 export async function browserLoginGateway(stack: Stack, originalUrl: string): Promise<{ url: string; stop(): Promise<void> }> {
@@ -13,21 +9,6 @@ export async function browserLoginGateway(stack: Stack, originalUrl: string): Pr
     redirect: 'manual',
     headers: { accept: 'text/html', 'x-original-url': originalUrl },
   });
-  if (probe.status === 302) return { url: stack.url, stop: async () => {} };
-  const s = stack.services;
-  const app = new Elysia()
-    .use(corePlugin({ logger: s.logger, metrics: s.metrics }))
-    .use(
-      validateRoutes({
-        validator: s.validator,
-        claimHeaders: s.config.forwardAuthClaimHeaders,
-        browserLogin: {
-          loginUrl: new URL('/api/v1/login', s.config.redirectUri).href,
-          spaOrigin: s.config.spaOrigin,
-          returnToOrigins: s.config.returnToOrigins,
-        },
-      }),
-    )
-    .listen({ port: 0, hostname: '127.0.0.1' });
-  return { url: `http://127.0.0.1:${app.server!.port}`, stop: async () => { await app.stop(true); } };
+  if (probe.status !== 302) throw new Error(`forward-auth ?redirect=login is not wired in createApp (got ${probe.status})`);
+  return { url: stack.url, stop: async () => {} };
 }

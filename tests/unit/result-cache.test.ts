@@ -71,3 +71,16 @@ describe('ResultCache', () => {
     expect(cache.stats.size).toBe(0);
   });
 });
+
+test('approximate LRU: a token hit regularly survives a stream of new tokens far larger than the cache', () => {
+  const cache = new ResultCache<number>({ capacity: 100, now: () => 0 });
+  cache.set('hot', 1, 1_000);
+  for (let i = 0; i < 10_000; i++) {
+    cache.set(`cold-${i}`, i, 1_000);
+    if (i % 20 === 0) expect(cache.get('hot')).toBe(1);
+  }
+  expect(cache.get('hot')).toBe(1);
+  expect(cache.stats.size).toBe(100);
+  // A token that is never hit again is evicted once capacity newer ones arrived.
+  expect(cache.get('cold-0')).toBeUndefined();
+});
