@@ -14,7 +14,7 @@ export interface Child<T> {
  * lifeline: children that watch it exit when the bench does, even if it is killed.
  */
 export async function spawnAnnounced<T>(cmd: string[], env: Record<string, string>, cwd?: string): Promise<Child<T>> {
-  const proc = Bun.spawn(cmd, { env: { ...process.env, ...env }, cwd, stdin: 'pipe', stdout: 'pipe', stderr: 'inherit' });
+  const proc = Bun.spawn([...serverPin, ...cmd], { env: { ...process.env, ...env }, cwd, stdin: 'pipe', stdout: 'pipe', stderr: 'inherit' });
   const reader = proc.stdout.getReader();
   let buf = '';
   const dec = new TextDecoder();
@@ -65,3 +65,14 @@ export function freePort(): number {
   s.stop(true);
   return port;
 }
+
+/**
+ * CPU pinning: servers on the last core, the load generator on the first. On a 2-core VM an
+ * unpinned server shares a core with wrk about half of the time, which doubles its CPU cost per
+ * request and made runs swing ±30%. Pinned, repeated runs agree within a few percent.
+ * Empty when taskset is missing or there is only one core (then nothing is pinned).
+ */
+const CORES = navigator.hardwareConcurrency;
+const TASKSET = Bun.which('taskset');
+export const serverPin: string[] = TASKSET && CORES >= 2 && !process.env.BENCH_NO_PIN ? [TASKSET, '-c', String(CORES - 1)] : [];
+export const loadPin: string[] = serverPin.length ? [TASKSET!, '-c', '0'] : [];

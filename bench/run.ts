@@ -17,7 +17,7 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, rssMiB, spawnAnnounced, stopChild, waitForHttp, type Child } from './procs.ts';
+import { freePort, rssMiB, serverPin, spawnAnnounced, stopChild, waitForHttp, type Child } from './procs.ts';
 import { runWrk, type WrkResult } from './wrk.ts';
 import { sendDistinct, startBenchIssuer } from './rss.ts';
 
@@ -54,7 +54,7 @@ interface IdpInfo {
 async function startGateway(env: Record<string, string>) {
   const port = freePort();
   const cmd = useBinary ? [BINARY, 'serve'] : [process.execPath, join(ROOT, 'src', 'main.ts'), 'serve'];
-  const proc = Bun.spawn(cmd, {
+  const proc = Bun.spawn([...serverPin, ...cmd], {
     // An empty cwd: no stray ./.env is picked up.
     cwd: work,
     env: {
@@ -102,7 +102,7 @@ function junkTokens(n: number): string {
 
 async function main() {
   log(`gateway: ${useBinary ? BINARY : 'bun src/main.ts serve (no dist/zitauth; run `bun run build`)'}`);
-  log(`wrk -t${THREADS} -c${CONNECTIONS} -d${DURATION}s (+${WARMUP}s warm-up) per scenario; ${navigator.hardwareConcurrency} CPUs`);
+  log(`wrk -t${THREADS} -c${CONNECTIONS} -d${DURATION}s (+${WARMUP}s warm-up) per scenario; ${navigator.hardwareConcurrency} CPUs; ${serverPin.length ? `servers pinned to CPU ${navigator.hardwareConcurrency - 1}, wrk to CPU 0` : 'no CPU pinning'}`);
 
   const idp: Child<IdpInfo> = await spawnAnnounced([process.execPath, join(import.meta.dir, 'idp.ts')], {
     BENCH_DISTINCT: String(DISTINCT),

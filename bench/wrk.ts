@@ -1,5 +1,6 @@
 /** Runs wrk with bench/lua/validate.lua and parses the JSON line its done() prints. */
 import { join } from 'node:path';
+import { loadPin } from './procs.ts';
 
 /** One measured wrk run. Latencies in milliseconds. */
 export interface WrkResult {
@@ -29,7 +30,7 @@ const SCRIPT = join(import.meta.dir, 'lua', 'validate.lua');
 export async function runWrk(o: WrkOptions): Promise<WrkResult> {
   const u = new URL(o.url);
   const proc = Bun.spawn(
-    ['wrk', `-t${o.threads}`, `-c${o.connections}`, `-d${o.durationSec}s`, '--latency', '-s', SCRIPT, `${u.origin}`],
+    [...loadPin, 'wrk', `-t${o.threads}`, `-c${o.connections}`, `-d${o.durationSec}s`, '--latency', '-s', SCRIPT, `${u.origin}`],
     {
       env: { ...process.env, BENCH_PATH: u.pathname + u.search, BENCH_TOKEN: o.token ?? '', BENCH_TOKENS_FILE: o.tokensFile ?? '' },
       stdout: 'pipe',
