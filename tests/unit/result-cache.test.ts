@@ -84,3 +84,20 @@ test('approximate LRU: a token hit regularly survives a stream of new tokens far
   // A token that is never hit again is evicted once capacity newer ones arrived.
   expect(cache.get('cold-0')).toBeUndefined();
 });
+
+test('regression: exact LRU order through a long mixed sequence (linked-list recency, no Map-order scans)', () => {
+  const cache = new ResultCache<number>({ capacity: 3, now: () => 0 });
+  for (const k of ['a', 'b', 'c']) cache.set(k, 1, 10);
+  cache.get('a'); // order now b, c, a
+  cache.set('d', 1, 10); // evicts b
+  expect(cache.get('b')).toBeUndefined();
+  cache.set('c', 2, 10); // update moves c to the newest end: a, d, c
+  cache.set('e', 1, 10); // evicts a
+  expect(cache.get('a')).toBeUndefined();
+  expect([cache.get('d'), cache.get('c'), cache.get('e')]).toEqual([1, 2, 1]);
+  expect(cache.delete('d')).toBe(true);
+  cache.set('f', 1, 10);
+  cache.set('g', 1, 10); // full again (c, e, f → g evicts c)
+  expect(cache.get('c')).toBeUndefined();
+  expect(cache.stats.size).toBe(3);
+});
