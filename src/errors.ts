@@ -27,6 +27,9 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'SERVER_ERROR';
 
+/** Whether (and how) an error carries a `WWW-Authenticate: Bearer` challenge. */
+export type BearerChallenge = boolean | 'bare';
+
 /** The RFC-style body every error response carries. */
 export interface ErrorBody {
   error: string;
@@ -45,15 +48,18 @@ export class ZitAuthError extends Error {
   readonly detail: string | undefined;
   /** Seconds a client should wait before retrying (503 responses). */
   readonly retryAfter: number | undefined;
-  /** Send an RFC 6750 `WWW-Authenticate: Bearer` challenge with this error. */
-  readonly bearerChallenge: boolean;
+  /**
+   * Send an RFC 6750 `WWW-Authenticate: Bearer` challenge with this error: `true` with the error
+   * code, `'bare'` without one (RFC 6750 §3.1: a request that carried no credentials at all).
+   */
+  readonly bearerChallenge: BearerChallenge;
 
   constructor(
     code: ErrorCode,
     status: number,
     error: string,
     description: string,
-    opts: { detail?: string; retryAfter?: number; cause?: unknown; bearerChallenge?: boolean } = {},
+    opts: { detail?: string; retryAfter?: number; cause?: unknown; bearerChallenge?: BearerChallenge } = {},
   ) {
     super(description, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.code = code;
@@ -71,7 +77,7 @@ export class ZitAuthError extends Error {
 
 /** 400 — the request itself is unusable (missing/malformed header or parameter). */
 export class InvalidRequest extends ZitAuthError {
-  constructor(description: string, opts?: { detail?: string; bearerChallenge?: boolean }) {
+  constructor(description: string, opts?: { detail?: string; bearerChallenge?: BearerChallenge }) {
     super('INVALID_REQUEST', 400, 'invalid_request', description, opts);
   }
 }

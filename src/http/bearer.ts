@@ -21,7 +21,7 @@ export function bearerToken(header: string | null | undefined): string {
  * the regex over a ~1 KB token is the priciest step of a cache hit.
  */
 export function splitBearer(header: string | null | undefined): string {
-  if (!header) throw new InvalidRequest('Missing Authorization header (expected "Bearer <token>").', { bearerChallenge: true });
+  if (!header) throw new InvalidRequest('Missing Authorization header (expected "Bearer <token>").', { bearerChallenge: 'bare' });
   if (header.length > MAX_TOKEN_LENGTH + 7) throw new InvalidRequest('The bearer token is too large.', { bearerChallenge: true });
   const space = header.indexOf(' ');
   if (space !== 6 || header.slice(0, 6).toLowerCase() !== 'bearer') {

@@ -21,9 +21,7 @@ export function errorResponse(err: ZitAuthError, requestId?: string): Response {
   if (err.bearerChallenge) {
     const desc = err.message.replace(/["\\]/g, "'");
     headers['www-authenticate'] =
-      err.status === 400 && err.code === 'INVALID_REQUEST' && err.message.startsWith('Missing')
-        ? 'Bearer realm="zitauth"'
-        : `Bearer realm="zitauth", error="${err.error}", error_description="${desc}"`;
+      err.bearerChallenge === 'bare' ? 'Bearer realm="zitauth"' : `Bearer realm="zitauth", error="${err.error}", error_description="${desc}"`;
   }
   return new Response(JSON.stringify(err.toBody()), { status: err.status, headers });
 }
