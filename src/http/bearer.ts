@@ -1,7 +1,6 @@
 import { InvalidRequest } from '../errors.ts';
+import { isOpaqueShaped } from '../tokens/format.ts';
 
-/** RFC 6750 §2.1 b64token charset; anything else is malformed before any crypto runs. */
-const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 /** Larger than any Zitadel token; bigger headers are refused before parsing. */
 export const MAX_TOKEN_LENGTH = 8192;
 
@@ -30,7 +29,7 @@ export function splitBearer(header: string | null | undefined): string {
   return header.slice(7);
 }
 
-/** Throws the same InvalidRequest as {@link bearerToken} unless `token` is an RFC 6750 b64token. */
+/** Throws the same InvalidRequest as {@link bearerToken} unless `token` is an RFC 6750 §2.1 b64token. */
 export function assertB64Token(token: string): void {
-  if (!B64TOKEN.test(token)) throw new InvalidRequest('Malformed bearer token.', { bearerChallenge: true });
+  if (!isOpaqueShaped(token)) throw new InvalidRequest('Malformed bearer token.', { bearerChallenge: true });
 }
