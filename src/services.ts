@@ -118,6 +118,7 @@ export async function createServices(config: Config, io: ServiceIo = {}): Promis
   });
   metrics.gauge('zitauth_validate_cache_hits_total', 'Validation cache hits.', 'counter', () => validator.current?.stats.cache.hits ?? 0);
   metrics.gauge('zitauth_validate_cache_misses_total', 'Validation cache misses.', 'counter', () => validator.current?.stats.cache.misses ?? 0);
+  metrics.gauge('zitauth_validate_cache_not_admitted_total', 'Verified tokens not cached: the cache was full and the token was new (stored when seen again).', 'counter', () => validator.current?.stats.cache.notAdmitted ?? 0);
   metrics.gauge('zitauth_validate_cache_entries', 'Tokens in the validation cache.', 'gauge', () => validator.current?.stats.cache.size ?? 0);
   metrics.gauge('zitauth_validate_negative_cache_hits_total', 'Rejected tokens answered from the negative cache.', 'counter', () => validator.current?.stats.negative.hits ?? 0);
 

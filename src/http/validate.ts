@@ -85,7 +85,11 @@ export function createTokenCheck(deps: {
     set.headers['cache-control'] = 'no-store';
     try {
       const claims = check(request.headers.get('authorization') ?? undefined, query);
-      return claims instanceof Promise ? claims.then((c) => claimsResponse(c, set), (e) => failed(e, set)) : claimsResponse(claims, set);
+      // Serializations are memoized for cache hits only: a miss's claims may never be asked for
+      // again (not admitted to the cache), and a WeakMap entry per miss cost ~2 µs (measured in-process).
+      return claims instanceof Promise
+        ? claims.then((c) => jsonResponse(JSON.stringify(c), set), (e) => failed(e, set))
+        : claimsResponse(claims, set);
     } catch (e) {
       return failed(e, set);
     }
@@ -124,8 +128,8 @@ export function validateRoutes(deps: { checks: TokenCheck; claimHeaders: Record<
       '/api/v1/forward-auth',
       ({ request, query, set }): Response | Promise<Response> => {
         set.headers['cache-control'] = 'no-store';
-        const ok = (claims: TokenClaims): Response => {
-          for (const [k, v] of identityHeadersOf(claims)) set.headers[k] = v;
+        const ok = (claims: TokenClaims, memo: boolean): Response => {
+          for (const [k, v] of memo ? identityHeadersOf(claims) : Object.entries(identityHeaders(claims, claimHeaders))) set.headers[k] = v;
           return jsonResponse(OK_BODY, set);
         };
         // nginx auth_request accepts only 2xx/401/403 from the subrequest: a malformed header is
@@ -134,7 +138,7 @@ export function validateRoutes(deps: { checks: TokenCheck; claimHeaders: Record<
         const reject = (e: unknown) => failed(e instanceof InvalidRequest ? new InvalidToken(e.message) : e, set);
         try {
           const claims = check(request.headers.get('authorization') ?? undefined, query);
-          return claims instanceof Promise ? claims.then(ok, reject) : ok(claims);
+          return claims instanceof Promise ? claims.then((c) => ok(c, false), reject) : ok(claims, true);
         } catch (e) {
           return reject(e);
         }
@@ -204,8 +208,8 @@ export function loginRedirect(h: Headers, login: BrowserLogin): string | undefin
   return url.href;
 }
 
-// Serialized claims, one per cached (shared, frozen) claims object: a repeated token costs no
-// JSON.stringify. Weak, so entries leave with the cache's.
+// Serialized claims, one per cached (shared, frozen) claims object, made on its first cache hit:
+// a repeated token costs no JSON.stringify. Weak, so entries leave with the cache's.
 const bodies = new WeakMap<object, string>();
 const JSON_TYPE = 'application/json;charset=utf-8';
 

@@ -14,6 +14,8 @@ export interface CacheStats {
   hits: number;
   misses: number;
   evictions: number;
+  /** Entries not stored because the cache was full and the key was seen for the first time. */
+  notAdmitted: number;
   size: number;
 }
 
@@ -21,8 +23,50 @@ export interface CacheStats {
 export interface ResultCacheOptions {
   /** Maximum number of entries; the least recently used one is evicted beyond it. 0 disables the cache. */
   capacity: number;
+  /**
+   * Which new keys may evict an entry once the cache is full. `all` (default): every one.
+   * `second-sight`: only a key offered before (see {@link Doorkeeper}) — a stream of keys that are
+   * never asked for again (a flood of distinct tokens) then neither churns the cache nor evicts
+   * the entries that are in use. While the cache has room, every key is stored.
+   */
+  admission?: 'all' | 'second-sight';
   /** Clock in epoch milliseconds (injected for tests). */
   now?: () => number;
+}
+
+/**
+ * Remembers a 32-bit fingerprint of recently offered keys, in a direct-mapped table of
+ * 4 × capacity slots (a typed array: no objects, nothing for the garbage collector).
+ * {@link offeredBefore} answers whether the key was offered since its slot was last taken by
+ * another key. A fingerprint collision only admits a key one sighting early, which is harmless.
+ *
+ * Why not admit everything: measured in-process on Bun 1.4, a full cache of 1,000 entries fed
+ * only new tokens cost ~10 µs per miss over no cache at all, on top of a ~50 µs RS256
+ * verification (most of it garbage-collector work: each entry lives long enough to be promoted,
+ * and promoted garbage is freed only by full collections). Tokens are
+ * normally used many times, so the price is one extra verification per token — the idea of the
+ * TinyLFU doorkeeper (Einziger et al., "TinyLFU: A Highly Efficient Cache Admission Policy").
+ */
+export class Doorkeeper {
+  readonly #slots: Uint32Array;
+  readonly #mask: number;
+
+  constructor(capacity: number) {
+    let size = 1024;
+    while (size < capacity * 4) size *= 2;
+    this.#slots = new Uint32Array(size);
+    this.#mask = size - 1;
+  }
+
+  /** True when `key` was offered before (and still holds its slot); records it either way. */
+  offeredBefore(key: string): boolean {
+    // `| 1`: 0 marks an empty slot, so no fingerprint may be 0.
+    const fp = (Bun.hash.xxHash32(key) | 1) >>> 0;
+    const i = fp & this.#mask;
+    if (this.#slots[i] === fp) return true;
+    this.#slots[i] = fp;
+    return false;
+  }
 }
 
 interface Entry<V> {
@@ -47,9 +91,10 @@ interface Entry<V> {
  * Values are returned as stored; callers must treat them as read-only.
  */
 export class ResultCache<V> {
-  readonly stats: CacheStats = { hits: 0, misses: 0, evictions: 0, size: 0 };
+  readonly stats: CacheStats = { hits: 0, misses: 0, evictions: 0, notAdmitted: 0, size: 0 };
   readonly capacity: number;
   readonly #now: () => number;
+  readonly #doorkeeper: Doorkeeper | undefined;
   readonly #map = new Map<string, Entry<V>>();
   /** Least recently used entry (evicted first). */
   #oldest: Entry<V> | undefined;
@@ -60,6 +105,7 @@ export class ResultCache<V> {
     if (!Number.isInteger(opts.capacity) || opts.capacity < 0) throw new TypeError('ResultCache capacity must be a non-negative integer');
     this.capacity = opts.capacity;
     this.#now = opts.now ?? Date.now;
+    if (opts.admission === 'second-sight' && opts.capacity > 0) this.#doorkeeper = new Doorkeeper(opts.capacity);
   }
 
   /**
@@ -88,7 +134,8 @@ export class ResultCache<V> {
 
   /**
    * Stores `value` until `expiresAt` (epoch ms). Entries that would already be expired are not
-   * stored. Evicts the least recently used entry when full.
+   * stored. When full, evicts the least recently used entry — with `second-sight` admission only
+   * for a key offered before (else the value is not stored).
    */
   set(token: string, value: V, expiresAt: number): void {
     if (this.capacity === 0 || !(expiresAt > this.#now())) return;
@@ -103,6 +150,10 @@ export class ResultCache<V> {
       return;
     }
     if (this.#map.size >= this.capacity && this.#oldest !== undefined) {
+      if (this.#doorkeeper !== undefined && !this.#doorkeeper.offeredBefore(token)) {
+        this.stats.notAdmitted++;
+        return;
+      }
       this.#remove(this.#oldest);
       this.stats.evictions++;
     }

@@ -53,8 +53,11 @@ export class TokenValidator {
     this.#verifier = opts.verifier;
     this.#introspect = opts.introspect;
     this.#now = opts.now ?? Date.now;
-    this.#positive = new ResultCache({ capacity: opts.cacheSize ?? 10_000, now: this.#now });
-    this.#negative = new ResultCache({ capacity: opts.negativeCacheSize ?? 1_000, now: this.#now });
+    // Second-sight admission: a flood of one-off tokens (valid or junk) must neither cost the
+    // cache's upkeep on every request nor push out the tokens in use (see Doorkeeper).
+    const admission = 'second-sight';
+    this.#positive = new ResultCache({ capacity: opts.cacheSize ?? 10_000, admission, now: this.#now });
+    this.#negative = new ResultCache({ capacity: opts.negativeCacheSize ?? 1_000, admission, now: this.#now });
     this.#negativeTtlMs = opts.negativeTtlMs ?? 5_000;
     this.#introspectionTtlMs = (opts.introspectionTtlSec ?? 60) * 1000;
     this.#maxLength = opts.maxTokenLength ?? DEFAULT_MAX_TOKEN_LENGTH;

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test';
-import { ResultCache } from '../../src/tokens/cache.ts';
+import { Doorkeeper, ResultCache } from '../../src/tokens/cache.ts';
 import { clock, T0 } from './_tokens-helpers.ts';
 
 describe('ResultCache', () => {
@@ -16,7 +16,7 @@ describe('ResultCache', () => {
     expect(cache.get('a')).toBe(1);
     expect(cache.get('c')).toBe(3);
     expect(cache.get('d')).toBe(4);
-    expect(cache.stats).toEqual({ hits: 4, misses: 1, evictions: 1, size: 3 });
+    expect(cache.stats).toEqual({ hits: 4, misses: 1, evictions: 1, notAdmitted: 0, size: 3 });
   });
 
   test('updating an existing key does not evict', () => {
@@ -100,4 +100,38 @@ test('regression: exact LRU order through a long mixed sequence (linked-list rec
   cache.set('g', 1, 10); // full again (c, e, f → g evicts c)
   expect(cache.get('c')).toBeUndefined();
   expect(cache.stats.size).toBe(3);
+});
+
+describe('second-sight admission', () => {
+  test('a full cache stores a new key only when it is offered the second time', () => {
+    const cache = new ResultCache<number>({ capacity: 2, admission: 'second-sight', now: () => 0 });
+    cache.set('a', 1, 10);
+    cache.set('b', 2, 10); // room left: stored at once
+    cache.set('c', 3, 10); // full, first sight: not stored, nothing evicted
+    expect(cache.get('c')).toBeUndefined();
+    expect([cache.get('a'), cache.get('b')]).toEqual([1, 2]);
+    expect(cache.stats).toMatchObject({ notAdmitted: 1, evictions: 0, size: 2 });
+    cache.set('c', 3, 10); // second sight: evicts the least recently used (a)
+    expect(cache.get('c')).toBe(3);
+    expect(cache.get('a')).toBeUndefined();
+    expect(cache.stats).toMatchObject({ notAdmitted: 1, evictions: 1, size: 2 });
+  });
+
+  test('a flood of one-off keys evicts nothing from a full cache', () => {
+    const cache = new ResultCache<number>({ capacity: 100, admission: 'second-sight', now: () => 0 });
+    for (let i = 0; i < 100; i++) cache.set(`in-use-${i}`, i, 10);
+    for (let i = 0; i < 20_000; i++) cache.set(`one-off-${i}`, i, 10);
+    expect(cache.stats.evictions).toBe(0);
+    expect(cache.stats.notAdmitted).toBe(20_000);
+    for (let i = 0; i < 100; i++) expect(cache.get(`in-use-${i}`)).toBe(i);
+  });
+
+  test('Doorkeeper: remembers a key until another key takes its slot', () => {
+    const d = new Doorkeeper(10); // 1,024 slots
+    expect(d.offeredBefore('k')).toBe(false);
+    expect(d.offeredBefore('k')).toBe(true);
+    // Enough other keys overwrite every slot, so "k" counts as new again.
+    for (let i = 0; i < 50_000; i++) d.offeredBefore(`other-${i}`);
+    expect(d.offeredBefore('k')).toBe(false);
+  });
 });

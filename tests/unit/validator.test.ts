@@ -10,7 +10,7 @@ import { clock, fakeJwks, ISSUER, makeKey, sign, T0 } from './_tokens-helpers.ts
 const [k1, k2] = await Promise.all([makeKey('k1'), makeKey('k2')]);
 const iat = T0 / 1000;
 
-function setup(opts: { introspect?: (t: string) => Promise<Record<string, unknown>> } = {}) {
+function setup(opts: { introspect?: (t: string) => Promise<Record<string, unknown>>; cacheSize?: number } = {}) {
   const c = clock();
   const idp = fakeJwks([k1]);
   const jwks = new JwksCache({ jwksUri: 'http://idp.test/oauth/v2/keys', fetch: idp.fetch, timeoutMs: 1000, now: c.now });
@@ -19,7 +19,7 @@ function setup(opts: { introspect?: (t: string) => Promise<Record<string, unknow
   const counting = { verify: (t: string) => (verifies++, verifier.verify(t)), get keyEpoch() { return verifier.keyEpoch; } };
   const validator = new TokenValidator({
     verifier: counting,
-    cacheSize: 100,
+    cacheSize: opts.cacheSize ?? 100,
     negativeTtlMs: 5_000,
     introspectionTtlSec: 60,
     now: c.now,
@@ -80,6 +80,23 @@ describe('TokenValidator', () => {
     expect(validator.cached(token)).toBeUndefined();
     expect(await reason(validator.validate(token))).toBe('token expired');
     expect(verifies()).toBe(2);
+  });
+
+  test('full cache: a new token is stored on its second verification, and one-off tokens evict nothing', async () => {
+    const { validator, verifies } = setup({ cacheSize: 2 });
+    const [a, b, c, d] = await Promise.all([1, 2, 3, 4].map((i) => sign(k1, { jti: `t${i}` }, { iat })));
+    await validator.validate(a!);
+    await validator.validate(b!); // the cache is full now
+    await validator.validate(c!); // first sight: verified, not stored
+    expect(validator.cached(c!)).toBeUndefined();
+    expect(validator.cached(a!)).toBeDefined();
+    await validator.validate(d!); // another one-off
+    expect([validator.cached(a!), validator.cached(b!)].every((x) => x !== undefined)).toBe(true);
+    await validator.validate(c!); // second sight: verified again, stored
+    expect(validator.cached(c!)).toBeDefined();
+    await validator.validate(c!);
+    expect(verifies()).toBe(5);
+    expect(validator.stats.cache).toMatchObject({ notAdmitted: 2, evictions: 1, size: 2 });
   });
 
   test('concurrent first requests share one verification', async () => {
