@@ -14,10 +14,11 @@
  * BENCH_THREADS (1), BENCH_DISTINCT (tokens, 20000), BENCH_DISTINCT_CACHE (1000),
  * BENCH_RSS_TOKENS (1000000; 0 skips), BENCH_RSS_CACHE (10000), BENCH_GATEWAY (binary|source).
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, rssMiB, serverPin, spawnAnnounced, stopChild, waitForHttp, type Child } from './procs.ts';
+import { rssMiB, serverPin, spawnAnnounced, stopChild, type Child } from './procs.ts';
+import { BINARY, startGateway as startGatewayIn, useBinary } from './gateway.ts';
 import { runWrk, type WrkResult } from './wrk.ts';
 import { sendDistinct, startBenchIssuer } from './rss.ts';
 
@@ -32,9 +33,6 @@ const DISTINCT_CACHE = num('BENCH_DISTINCT_CACHE', 1_000);
 const RSS_TOKENS = num('BENCH_RSS_TOKENS', 1_000_000);
 const RSS_CACHE = num('BENCH_RSS_CACHE', 10_000);
 
-const ROOT = join(import.meta.dir, '..');
-const BINARY = join(ROOT, 'dist', 'zitauth');
-const useBinary = process.env.BENCH_GATEWAY ? process.env.BENCH_GATEWAY === 'binary' : existsSync(BINARY);
 const work = mkdtempSync(join(tmpdir(), 'zitauth-bench-'));
 const cleanups: (() => Promise<void> | void)[] = [() => rmSync(work, { recursive: true, force: true })];
 const log = (s: string) => console.error(`[bench] ${s}`);
@@ -50,32 +48,11 @@ interface IdpInfo {
   mintMs: number;
 }
 
-/** Starts a gateway (binary or source) on a free port; resolves once /healthz answers. */
+/** Starts a gateway (see bench/gateway.ts) that the bench stops when it ends. */
 async function startGateway(env: Record<string, string>) {
-  const port = freePort();
-  const cmd = useBinary ? [BINARY, 'serve'] : [process.execPath, join(ROOT, 'src', 'main.ts'), 'serve'];
-  const proc = Bun.spawn([...serverPin, ...cmd], {
-    // An empty cwd: no stray ./.env is picked up.
-    cwd: work,
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '',
-      PORT: String(port),
-      ZITAUTH_HOST: '127.0.0.1',
-      ZITADEL_REDIRECT_URL: `http://127.0.0.1:${port}/api/v1/callback`,
-      SPA_ORIGIN: 'http://127.0.0.1:3001',
-      ZITAUTH_COOKIE_SECRET: 'bench-cookie-secret-0123456789-abcdefghij',
-      ZITAUTH_LOG_LEVEL: 'info',
-      ...env,
-    },
-    stdin: 'ignore',
-    stdout: 'ignore',
-    stderr: 'inherit',
-  });
-  cleanups.push(() => stopChild(proc));
-  const url = `http://127.0.0.1:${port}`;
-  await waitForHttp(`${url}/healthz`);
-  return { url, pid: proc.pid, proc };
+  const gw = await startGatewayIn(work, env);
+  cleanups.push(() => stopChild(gw.proc));
+  return gw;
 }
 
 /** Warm-up run (discarded), then the measured run. */

@@ -1,0 +1,40 @@
+/** Starts the gateway under test for the bench scripts: the compiled binary when built, else from source. */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Subprocess } from 'bun';
+import { freePort, serverPin, waitForHttp } from './procs.ts';
+
+const ROOT = join(import.meta.dir, '..');
+export const BINARY = join(ROOT, 'dist', 'zitauth');
+/** BENCH_GATEWAY=binary|source picks one; by default the binary when `bun run build` made it. */
+export const useBinary = process.env.BENCH_GATEWAY ? process.env.BENCH_GATEWAY === 'binary' : existsSync(BINARY);
+
+/**
+ * Starts `zitauth serve` pinned like the baselines, logging at info to /dev/null, on a free
+ * port; resolves once /healthz answers. `cwd` should be an empty directory, so no stray ./.env
+ * is picked up. The caller stops `proc`.
+ */
+export async function startGateway(cwd: string, env: Record<string, string>): Promise<{ url: string; pid: number; proc: Subprocess }> {
+  const port = freePort();
+  const cmd = useBinary ? [BINARY, 'serve'] : [process.execPath, join(ROOT, 'src', 'main.ts'), 'serve'];
+  const proc = Bun.spawn([...serverPin, ...cmd], {
+    cwd,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      PORT: String(port),
+      ZITAUTH_HOST: '127.0.0.1',
+      ZITADEL_REDIRECT_URL: `http://127.0.0.1:${port}/api/v1/callback`,
+      SPA_ORIGIN: 'http://127.0.0.1:3001',
+      ZITAUTH_COOKIE_SECRET: 'bench-cookie-secret-0123456789-abcdefghij',
+      ZITAUTH_LOG_LEVEL: 'info',
+      ...env,
+    },
+    stdin: 'ignore',
+    stdout: 'ignore',
+    stderr: 'inherit',
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${url}/healthz`);
+  return { url, pid: proc.pid, proc };
+}
