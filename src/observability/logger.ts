@@ -23,6 +23,12 @@ export interface BatchOptions {
   intervalMs?: number;
 }
 
+/** What {@link batchedWriter} returns. */
+export interface BatchedWriter {
+  write(line: string): void;
+  flush(): void;
+}
+
 /**
  * Joins lines into one chunk and hands it to `writeChunk` when it is large enough or on a short
  * timer. Why our own batching: Bun's stdout FileSink flushes at the end of every event-loop tick,
@@ -31,11 +37,6 @@ export interface BatchOptions {
  * a ~40 µs request; the syscall is dearer still on a container's stdout pipe). Lines pending when
  * the process dies without {@link BatchedWriter.flush} are lost: at most `intervalMs` worth.
  */
-export interface BatchedWriter {
-  write(line: string): void;
-  flush(): void;
-}
-
 export function batchedWriter(writeChunk: (chunk: string) => void, opts: BatchOptions = {}): BatchedWriter {
   const maxChars = opts.maxChars ?? 64 * 1024;
   const intervalMs = opts.intervalMs ?? 50;
@@ -71,7 +72,7 @@ export function createLogger(level: LogLevel, sink?: (line: string) => void): Lo
   let write = sink;
   let flush = () => {};
   if (!write) {
-    const out = Bun.stdout.writer({ highWaterMark: 64 * 1024 });
+    const out = Bun.stdout.writer();
     const batch = batchedWriter((chunk) => {
       out.write(chunk);
       out.flush();
