@@ -13,6 +13,7 @@ import { LoginService } from './login/service.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { Metrics } from './observability/metrics.ts';
 import type { Claims } from './tokens/introspection.ts';
+import type { TokenKind } from './tokens/format.ts';
 import { ZitAuthError } from './errors.ts';
 
 /** Injectable I/O (style habit 4): tests pass their own fetch, clock and log sink. */
@@ -39,9 +40,9 @@ export class ValidatorHolder {
     return this.current?.cached(token);
   }
 
-  validate(token: string): Promise<Claims> {
-    if (this.current) return this.current.validate(token);
-    return this.get().then((v) => v.validate(token));
+  validate(token: string, kind?: TokenKind): Promise<Claims> {
+    if (this.current) return this.current.validate(token, kind);
+    return this.get().then((v) => v.validate(token, kind));
   }
 
   get(): Promise<TokenValidator> {

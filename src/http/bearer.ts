@@ -16,8 +16,9 @@ export function bearerToken(header: string | null | undefined): string {
 
 /**
  * {@link bearerToken} without the charset check, for callers that look the token up in a cache of
- * already validated (hence well-formed) tokens first and run {@link assertB64Token} only on a miss:
- * the regex over a ~1 KB token is the priciest step of a cache hit.
+ * already validated (hence well-formed) tokens first and check the charset only on a miss (with
+ * `tokenShape`, throwing {@link malformedBearer}): the regex over a ~1 KB token would be the
+ * priciest step of a cache hit.
  */
 export function splitBearer(header: string | null | undefined): string {
   if (!header) throw new InvalidRequest('Missing Authorization header (expected "Bearer <token>").', { bearerChallenge: 'bare' });
@@ -31,5 +32,8 @@ export function splitBearer(header: string | null | undefined): string {
 
 /** Throws the same InvalidRequest as {@link bearerToken} unless `token` is an RFC 6750 §2.1 b64token. */
 export function assertB64Token(token: string): void {
-  if (!isOpaqueShaped(token)) throw new InvalidRequest('Malformed bearer token.', { bearerChallenge: true });
+  if (!isOpaqueShaped(token)) throw malformedBearer();
 }
+
+/** The 400 for a bearer token outside the RFC 6750 §2.1 b64token alphabet. */
+export const malformedBearer = () => new InvalidRequest('Malformed bearer token.', { bearerChallenge: true });

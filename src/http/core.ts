@@ -100,9 +100,7 @@ export function createAccounting(deps: { logger: Logger; metrics: Metrics }): Ac
       const path = route || 'unmatched';
       const ms = performance.now() - (startedAt ?? performance.now());
       metrics.recordRequest(path, status, ms / 1000);
-      if (logger.enabled('info')) {
-        logger.info('request', { requestId, method: request.method, route: path, status, ms: Math.round(ms * 100) / 100 });
-      }
+      logger.request(requestId, request.method, path, status, Math.round(ms * 100) / 100);
     },
   };
 }

@@ -28,16 +28,14 @@ export function nativeValidateRoute(deps: { checks: TokenCheck; accounting: Acco
     const set = { headers: { 'x-request-id': requestId } as Record<string, string | number> };
     const origin = request.headers.get('origin');
     if (origin) applyCors(origin, allowed, set.headers);
+    const answered = (res: Response) => accounting.account(request, VALIDATE_PATH, res.status, startedAt, requestId);
     const query = requirementsOf(request.url);
-    const res = query === undefined ? invalidParameters(set.headers) : checks.answerValidate(request, query, set);
-    if (res instanceof Promise) {
-      return res.then((r) => {
-        accounting.account(request, VALIDATE_PATH, r.status, startedAt, requestId);
-        return r;
-      });
+    if (query === undefined) {
+      const res = invalidParameters(set.headers);
+      answered(res);
+      return res;
     }
-    accounting.account(request, VALIDATE_PATH, res.status, startedAt, requestId);
-    return res;
+    return checks.answerValidate(request, query, set, answered);
   };
 }
 

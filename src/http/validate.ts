@@ -1,5 +1,6 @@
 import { Elysia, t } from 'elysia';
-import { assertB64Token, splitBearer } from './bearer.ts';
+import { malformedBearer, splitBearer } from './bearer.ts';
+import { tokenShape, type TokenKind } from '../tokens/format.ts';
 import { Claims, ErrorBody, RequirementsQuery } from './schemas.ts';
 import { checkRequirements, flattenRoles } from '../tokens/requirements.ts';
 import type { Claims as TokenClaims } from '../tokens/introspection.ts';
@@ -8,6 +9,11 @@ import { errorResponse, type FailureResponder } from './core.ts';
 import { resolveReturnTo } from '../login/return-to.ts';
 
 export type Requirements = { role?: string[]; scope?: string[]; aud?: string[] };
+
+const passTo = (answered: ((res: Response) => void) | undefined, res: Response): Response => {
+  answered?.(res);
+  return res;
+};
 
 const hasRequirements = (q: Requirements) => !!(q.role?.length || q.scope?.length || q.aud?.length);
 
@@ -18,7 +24,8 @@ const hasRequirements = (q: Requirements) => !!(q.role?.length || q.scope?.lengt
 export interface Validator {
   /** Synchronous cache peek (the hot path: no promise for a repeated token). */
   cached(token: string): TokenClaims | undefined;
-  validate(token: string): Promise<TokenClaims>;
+  /** `kind`: the shape already matched by the caller, so the token is not scanned twice. */
+  validate(token: string, kind?: TokenKind): Promise<TokenClaims>;
 }
 
 /** Where forward-auth may send a browser that arrives without a token (`?redirect=login`). */
@@ -49,8 +56,15 @@ export interface TokenCheck {
   /**
    * The whole /validate answer. Failures are answered here rather than thrown: for a flood of
    * junk tokens Elysia's throw → error-hook path costs more than rejecting the token itself.
+   * `answered` sees the final Response before it is returned (or resolved): the native route
+   * accounts there instead of chaining one more promise per cache miss.
    */
-  answerValidate(request: Request, query: Requirements, set: { headers: Record<string, string | number> }): Response | Promise<Response>;
+  answerValidate(
+    request: Request,
+    query: Requirements,
+    set: { headers: Record<string, string | number> },
+    answered?: (res: Response) => void,
+  ): Response | Promise<Response>;
 }
 
 export function createTokenCheck(deps: {
@@ -74,25 +88,35 @@ export function createTokenCheck(deps: {
       return hit;
     }
     // Only a miss needs the charset check: cached tokens passed it when they were validated.
-    assertB64Token(token);
-    return validator.validate(token).then((claims) => {
-      if (hasRequirements(q)) checkRequirements(claims, { roles: q.role, scopes: q.scope, audiences: q.aud });
-      return claims;
+    // One scan gives both the check (RFC 6750 b64token, else 400) and the kind for the validator.
+    const kind = tokenShape(token);
+    if (kind === undefined) throw malformedBearer();
+    const claims = validator.validate(token, kind);
+    if (!hasRequirements(q)) return claims;
+    return claims.then((c) => {
+      checkRequirements(c, { roles: q.role, scopes: q.scope, audiences: q.aud });
+      return c;
     });
   };
-  const answerValidate = (request: Request, query: Requirements, set: { headers: Record<string, string | number> }) => {
+  const answerValidate: TokenCheck['answerValidate'] = (request, query, set, answered) => {
     // Claims are personal data tied to one token: no shared cache may keep or replay them.
     set.headers['cache-control'] = 'no-store';
+    let res: Response;
     try {
       const claims = check(request.headers.get('authorization') ?? undefined, query);
       // Serializations are memoized for cache hits only: a miss's claims may never be asked for
       // again (not admitted to the cache), and a WeakMap entry per miss cost ~2 µs (measured in-process).
-      return claims instanceof Promise
-        ? claims.then((c) => jsonResponse(JSON.stringify(c), set), (e) => failed(e, set))
-        : claimsResponse(claims, set);
+      if (claims instanceof Promise) {
+        return claims.then(
+          (c) => passTo(answered, jsonResponse(JSON.stringify(c), set)),
+          (e) => passTo(answered, failed(e, set)),
+        );
+      }
+      res = claimsResponse(claims, set);
     } catch (e) {
-      return failed(e, set);
+      res = failed(e, set);
     }
+    return passTo(answered, res);
   };
   return { check, failed, answerValidate };
 }

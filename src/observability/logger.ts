@@ -11,6 +11,11 @@ export interface Logger {
   info(msg: string, fields?: Record<string, unknown>): void;
   warn(msg: string, fields?: Record<string, unknown>): void;
   error(msg: string, fields?: Record<string, unknown>): void;
+  /**
+   * The access line written once per request: the same line as `info('request', { requestId,
+   * method, route, status, ms })`, built without the intermediate object and its serialization.
+   */
+  request(requestId: string | undefined, method: string, route: string, status: number, ms: number): void;
   enabled(level: LogLevel): boolean;
   flush(): void;
 }
@@ -83,13 +88,26 @@ export function createLogger(level: LogLevel, sink?: (line: string) => void): Lo
   // The ISO timestamp is formatted once per millisecond, not once per line.
   let lastMs = 0;
   let lastIso = '';
-  const emit = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>) => {
-    if (RANK[lvl] < min) return;
+  const stamp = () => {
     const ms = Date.now();
     if (ms !== lastMs) {
       lastMs = ms;
       lastIso = new Date(ms).toISOString();
     }
+  };
+  // Methods and routes repeat: each is JSON-quoted once (bounded, in case of odd methods).
+  const quoted = new Map<string, string>();
+  const quote = (v: string) => {
+    let q = quoted.get(v);
+    if (q === undefined) {
+      q = JSON.stringify(v);
+      if (quoted.size < 256) quoted.set(v, q);
+    }
+    return q;
+  };
+  const emit = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>) => {
+    if (RANK[lvl] < min) return;
+    stamp();
     if (fields === undefined || 'time' in fields || 'level' in fields || 'msg' in fields) {
       write!(JSON.stringify({ time: lastIso, level: lvl, msg, ...fields }));
       return;
@@ -103,6 +121,12 @@ export function createLogger(level: LogLevel, sink?: (line: string) => void): Lo
     info: (m, f) => emit('info', m, f),
     warn: (m, f) => emit('warn', m, f),
     error: (m, f) => emit('error', m, f),
+    request(requestId, method, route, status, ms) {
+      if (RANK.info < min) return;
+      stamp();
+      const id = requestId === undefined ? '' : `"requestId":${JSON.stringify(requestId)},`;
+      write!(`{"time":"${lastIso}","level":"info","msg":"request",${id}"method":${quote(method)},"route":${quote(route)},"status":${status},"ms":${Number.isFinite(ms) ? ms : null}}`);
+    },
     enabled: (lvl) => RANK[lvl] >= min,
     flush: () => flush(),
   };

@@ -31,6 +31,17 @@ export function isOpaqueShaped(token: string): boolean {
 export type TokenKind = 'jwt' | 'opaque';
 
 /**
+ * The kind of `token` from one pass over it (for a JWT), or undefined when it is neither shape.
+ * No length check: callers bound the length first. The HTTP layer calls this once per cache miss
+ * and hands the kind down, so a ~1 KB token is scanned once, not once per layer.
+ */
+export function tokenShape(token: string): TokenKind | undefined {
+  if (JWT_SHAPE.test(token)) return 'jwt';
+  if (OPAQUE_SHAPE.test(token)) return 'opaque';
+  return undefined;
+}
+
+/**
  * Classifies a token or throws {@link InvalidToken}. The thrown descriptions never echo the token.
  *
  * @param maxLength longest accepted token, in UTF-16 code units (defaults to {@link DEFAULT_MAX_TOKEN_LENGTH})
@@ -39,7 +50,7 @@ export function classifyToken(token: string, maxLength: number = DEFAULT_MAX_TOK
   if (token.length === 0) throw new InvalidToken('malformed token', { detail: 'empty token' });
   // The length check comes first so the regexes never run over a huge input.
   if (token.length > maxLength) throw new InvalidToken('token too large', { detail: `length ${token.length} > ${maxLength}` });
-  if (JWT_SHAPE.test(token)) return 'jwt';
-  if (OPAQUE_SHAPE.test(token)) return 'opaque';
-  throw new InvalidToken('malformed token', { detail: 'characters outside the b64token alphabet' });
+  const kind = tokenShape(token);
+  if (kind === undefined) throw new InvalidToken('malformed token', { detail: 'characters outside the b64token alphabet' });
+  return kind;
 }

@@ -51,3 +51,27 @@ describe('createLogger', () => {
     expect(log.enabled('error')).toBe(true);
   });
 });
+
+describe('logger.request (the access line)', () => {
+  test('the same line as info("request", fields), odd values quoted, nothing below its level', () => {
+    const lines: string[] = [];
+    const log = createLogger('info', (l) => lines.push(l));
+    const cases: [string | undefined, string, string, number, number][] = [
+      ['ab12cd34-1z', 'GET', '/api/v1/validate', 200, 0.12],
+      [undefined, 'POST', 'unmatched', 404, 3],
+      ['id"x', 'WEIRD"\\\n', '/a/"b"', 500, NaN],
+    ];
+    for (const [requestId, method, route, status, ms] of cases) {
+      log.request(requestId, method, route, status, ms);
+      log.info('request', { requestId, method, route, status, ms });
+      const [fast, slow] = lines.splice(0, 2);
+      // Same bytes except the timestamp, which may tick between the two calls.
+      const untimed = (l: string) => l.replace(/"time":"[^"]+"/, '');
+      expect(untimed(fast!)).toBe(untimed(slow!));
+      expect(JSON.parse(fast!)).toMatchObject({ level: 'info', msg: 'request', method, route, status });
+    }
+    const quiet = createLogger('warn', (l) => lines.push(l));
+    quiet.request('id', 'GET', '/x', 200, 1);
+    expect(lines).toEqual([]);
+  });
+});

@@ -99,10 +99,24 @@ describe('TokenValidator', () => {
     expect(validator.stats.cache).toMatchObject({ notAdmitted: 2, evictions: 1, size: 2 });
   });
 
-  test('concurrent first requests share one verification', async () => {
+  test('concurrent first requests for one opaque token share one introspection', async () => {
+    let calls = 0;
+    const { validator } = setup({
+      introspect: async () => (calls++, await Bun.sleep(5), { active: true, sub: 'svc', exp: iat + 3600 }),
+    });
+    const all = await Promise.all(Array.from({ length: 20 }, () => validator.validate('opaqueTokenValue123')));
+    expect(calls).toBe(1);
+    expect(all.every((c) => c === all[0] && c.sub === 'svc')).toBe(true);
+    // Then the result is cached: no second call.
+    expect(await validator.validate('opaqueTokenValue123')).toBe(all[0]!);
+    expect(calls).toBe(1);
+  });
+
+  test('a kind given by the caller skips the shape scan but not the length bound', async () => {
     const { validator, verifies } = setup();
     const token = await sign(k1, {}, { iat });
-    await Promise.all(Array.from({ length: 20 }, () => validator.validate(token)));
+    expect((await validator.validate(token, 'jwt')).sub).toBe('user-1');
+    expect(await reason(validator.validate('x'.repeat(9000), 'jwt'))).toBe('token too large');
     expect(verifies()).toBe(1);
   });
 
