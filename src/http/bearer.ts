@@ -23,8 +23,9 @@ export function bearerToken(header: string | null | undefined): string {
 export function splitBearer(header: string | null | undefined): string {
   if (!header) throw new InvalidRequest('Missing Authorization header (expected "Bearer <token>").', { bearerChallenge: 'bare' });
   if (header.length > MAX_TOKEN_LENGTH + 7) throw new InvalidRequest('The bearer token is too large.', { bearerChallenge: true });
-  const space = header.indexOf(' ');
-  if (space !== 6 || header.slice(0, 6).toLowerCase() !== 'bearer') {
+  // The scheme is case-insensitive (RFC 7235 §2.1); the exact spelling is checked first because
+  // it is what clients send, and it costs no string copies on every request.
+  if (!header.startsWith('Bearer ') && (header.indexOf(' ') !== 6 || header.slice(0, 6).toLowerCase() !== 'bearer')) {
     throw new InvalidRequest('Malformed Authorization header (expected "Bearer <token>").', { bearerChallenge: true });
   }
   return header.slice(7);
