@@ -10,8 +10,8 @@ export const BINARY = join(ROOT, 'dist', 'zitauth');
 export const useBinary = process.env.BENCH_GATEWAY ? process.env.BENCH_GATEWAY === 'binary' : existsSync(BINARY);
 
 /**
- * Starts `zitauth serve` pinned like the baselines, logging at info to /dev/null, on a free
- * port; resolves once /healthz answers. `cwd` should be an empty directory, so no stray ./.env
+ * Starts `zitauth serve` pinned like the baselines, logging at info (or BENCH_LOG_LEVEL) to
+ * /dev/null, on a free port; resolves once /healthz answers. `cwd` should be an empty directory, so no stray ./.env
  * is picked up. The caller stops `proc`.
  */
 export async function startGateway(cwd: string, env: Record<string, string>): Promise<{ url: string; pid: number; proc: Subprocess }> {
@@ -27,7 +27,8 @@ export async function startGateway(cwd: string, env: Record<string, string>): Pr
       ZITADEL_REDIRECT_URL: `http://127.0.0.1:${port}/api/v1/callback`,
       SPA_ORIGIN: 'http://127.0.0.1:3001',
       ZITAUTH_COOKIE_SECRET: 'bench-cookie-secret-0123456789-abcdefghij',
-      ZITAUTH_LOG_LEVEL: 'info',
+      // One access line per request is part of the product; other levels are for experiments.
+      ZITAUTH_LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
       ...env,
     },
     stdin: 'ignore',

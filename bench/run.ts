@@ -12,7 +12,8 @@
  *
  * Knobs (environment): BENCH_ROUNDS (3), BENCH_DURATION (s, 8), BENCH_WARMUP (s, 3), BENCH_CONNECTIONS (50),
  * BENCH_THREADS (1), BENCH_DISTINCT (tokens, 20000), BENCH_DISTINCT_CACHE (1000),
- * BENCH_RSS_TOKENS (1000000; 0 skips), BENCH_RSS_CACHE (10000), BENCH_GATEWAY (binary|source).
+ * BENCH_RSS_TOKENS (1000000; 0 skips), BENCH_RSS_CACHE (10000), BENCH_GATEWAY (binary|source),
+ * BENCH_LOG_LEVEL (info; the gateway's log level, for experiments only).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
