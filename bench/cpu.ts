@@ -8,24 +8,17 @@
  *   repeated: one token (cache hits) against bench/baseline-json.ts
  *   distinct: 20,000 tokens, cache 1,000 (all misses) against bench/baseline-jose.ts
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startGateway, useBinary } from './gateway.ts';
-import { spawnAnnounced, stopChild } from './procs.ts';
+import { cpuMicros, spawnAnnounced, stopChild } from './procs.ts';
 import { runWrk } from './wrk.ts';
 
 const mode = process.argv[2] === 'distinct' ? 'distinct' : 'repeated';
 const ROUNDS = Number(process.argv[3] ?? 6);
 const SECONDS = Number(process.argv[4] ?? 3);
-const TICK_US = 1e6 / Number(Bun.spawnSync(['getconf', 'CLK_TCK']).stdout.toString().trim() || 100);
 const work = mkdtempSync(join(tmpdir(), 'zitauth-cpu-'));
-
-/** utime + stime of `pid` in microseconds (fields 14 and 15 of /proc/PID/stat). */
-function cpuMicros(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * TICK_US;
-}
 
 const idp = await spawnAnnounced<{ issuer: string; clientId: string; projectId: string; jwksUri: string; token: string; tokensFile: string }>(
   [process.execPath, join(import.meta.dir, 'idp.ts')],

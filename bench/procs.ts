@@ -52,6 +52,14 @@ export async function waitForHttp(url: string, timeoutMs = 20_000): Promise<void
   }
 }
 
+const TICK_US = 1e6 / Number(Bun.spawnSync(['getconf', 'CLK_TCK']).stdout.toString().trim() || 100);
+
+/** CPU time used so far by `pid` (utime + stime, fields 14 and 15 of /proc/PID/stat), in µs. */
+export function cpuMicros(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * TICK_US;
+}
+
 /** Resident set size of `pid` in MiB (VmRSS from /proc). */
 export function rssMiB(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
