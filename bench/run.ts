@@ -239,7 +239,7 @@ function report(rounds: Rounds, junk: Measured, rssAfterWrk: number, I: IdpInfo,
   for (const t of targets) lines.push(`| ${t.name} | ${t.value.toFixed(2)} × | ${t.ok ? 'PASS' : 'FAIL'} |`);
   // For information, not a verdict: the targets are in req/s.
   lines.push(
-    `| (info) the same two ratios from server CPU per request, steadier on a shared VM | ${ratio.repeatedCpu.toFixed(2)} × / ${ratio.distinctCpu.toFixed(2)} × | |`,
+    `| (info) the same two ratios from server CPU per request | ${ratio.repeatedCpu.toFixed(2)} × / ${ratio.distinctCpu.toFixed(2)} × | |`,
   );
   if (rss) {
     // Bounded = RSS does not grow with the number of tokens seen. Single samples swing with the
