@@ -1,0 +1,161 @@
+/**
+ * Where the time of a /validate request goes: serves each layer of the gateway's code on its own
+ * pinned `Bun.serve` route and compares their server CPU per request under the same wrk load,
+ * alternating, like bench/cpu.ts. Each layer adds one stage to the one before it:
+ *
+ *   bare       jose `jwtVerify` over `createLocalJWKSet` (bench/baseline-jose.ts's handler)
+ *   verifier   the gateway's JWKS cache and verifier (typ check, error mapping)
+ *   validator  + TokenValidator (positive/negative caches, admission, shape classification)
+ *   check      + the HTTP check (bearer split, cache peek, 400 for a bad charset, response headers)
+ *   route      + request id, CORS, requirement query, metrics and access line: the native route
+ *
+ * With `repeated`, `bare` is bench/baseline-json.ts's handler instead (fixed claims as JSON).
+ * Runs from source; the access line goes to /dev/null as in `bun run bench`. Not part of it.
+ *
+ * Usage: bun bench/layers.ts [distinct|repeated] [rounds=6] [seconds=2] [layers=bare,verifier,validator,check,route]
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLocalJWKSet, jwtVerify } from 'jose';
+import { cpuMicros, spawnAnnounced } from './procs.ts';
+import { runWrk } from './wrk.ts';
+
+const LAYERS = ['bare', 'verifier', 'validator', 'check', 'route'] as const;
+type Layer = (typeof LAYERS)[number];
+
+if (process.argv[2] === '--serve') await serve(process.argv[3] as Layer);
+else await drive();
+
+/** Child: one layer on `/api/v1/validate`; prints `{"port":N}`. Configured by BENCH_* variables. */
+async function serve(layer: Layer): Promise<void> {
+  const E = process.env;
+  const handler = await handlerFor(layer, { issuer: E.BENCH_ISSUER!, audience: E.BENCH_AUDIENCE!, clientId: E.BENCH_CLIENT_ID!, jwksUri: E.BENCH_JWKS_URI!, claims: E.BENCH_CLAIMS });
+  const server = Bun.serve({
+    hostname: '127.0.0.1',
+    port: 0,
+    development: false,
+    routes: { '/api/v1/validate': { GET: handler } },
+    fetch: () => new Response('not found', { status: 404 }),
+  });
+  console.log(JSON.stringify({ port: server.port }));
+}
+
+type Handler = (req: Request) => Response | Promise<Response>;
+
+async function handlerFor(layer: Layer, o: { issuer: string; audience: string; clientId: string; jwksUri: string; claims?: string }): Promise<Handler> {
+  const unauthorized = () => Response.json({ error: 'invalid_token' }, { status: 401 });
+  const tokenOf = (req: Request) => (req.headers.get('authorization') ?? '').slice(7);
+  if (layer === 'bare') {
+    if (o.claims !== undefined) {
+      const claims = JSON.parse(o.claims);
+      return () => Response.json(claims);
+    }
+    const keys = createLocalJWKSet(await (await fetch(o.jwksUri)).json());
+    const opts = { issuer: o.issuer, audience: [o.audience], algorithms: ['RS256'], requiredClaims: ['exp'] };
+    return async (req) => {
+      try {
+        return Response.json((await jwtVerify(tokenOf(req), keys, opts)).payload);
+      } catch {
+        return unauthorized();
+      }
+    };
+  }
+  // The gateway's own modules, wired as `zitauth serve` wires them (config from variables only).
+  const { loadConfig } = await import('../src/config/index.ts');
+  const { createServices } = await import('../src/services.ts');
+  const { batchedWriter } = await import('../src/observability/logger.ts');
+  const config = loadConfig({
+    ZITADEL_DOMAIN: o.issuer,
+    ZITADEL_CLIENT_ID: o.clientId,
+    ZITADEL_REDIRECT_URL: 'http://127.0.0.1:9/api/v1/callback',
+    SPA_ORIGIN: 'http://127.0.0.1:3001',
+    ZITAUTH_PROJECT_ID: o.audience,
+    ZITAUTH_COOKIE_SECRET: 'bench-cookie-secret-0123456789-abcdefghij',
+    ZITAUTH_LOG_LEVEL: 'info',
+    ZITAUTH_CACHE_SIZE: '1000',
+  });
+  const devNull = Bun.file('/dev/null').writer();
+  const logSink = batchedWriter((chunk) => {
+    devNull.write(chunk);
+    devNull.flush();
+  }).write;
+  const s = await createServices(config, { logSink });
+  const validator = await s.validator.get();
+  if (layer === 'verifier') {
+    const { createJwtVerifier } = await import('../src/tokens/verifier.ts');
+    const verifier = createJwtVerifier({ issuer: o.issuer, audience: [o.audience], algorithms: config.algorithms, clockToleranceSec: config.clockToleranceSec, jwks: s.validator.jwks! });
+    return async (req) => {
+      try {
+        return Response.json(await verifier.verify(tokenOf(req)));
+      } catch {
+        return unauthorized();
+      }
+    };
+  }
+  if (layer === 'validator') {
+    return async (req) => {
+      const token = tokenOf(req);
+      try {
+        return Response.json(validator.cached(token) ?? (await validator.validate(token)));
+      } catch {
+        return unauthorized();
+      }
+    };
+  }
+  const { createAccounting, failureResponder } = await import('../src/http/core.ts');
+  const { createTokenCheck } = await import('../src/http/validate.ts');
+  const checks = createTokenCheck({ validator: s.validator, fail: failureResponder(s.logger) });
+  if (layer === 'check') return (req) => checks.answerValidate(req, {}, { headers: {} });
+  const { nativeValidateRoute } = await import('../src/http/native-validate.ts');
+  return nativeValidateRoute({ checks, accounting: createAccounting({ logger: s.logger, metrics: s.metrics }), corsOrigins: config.corsOrigins });
+}
+
+/** Parent: the IdP, one child per layer, then alternating pinned wrk runs. */
+async function drive(): Promise<void> {
+  const mode = process.argv[2] === 'repeated' ? 'repeated' : 'distinct';
+  const rounds = Number(process.argv[3] ?? 6);
+  const seconds = Number(process.argv[4] ?? 2);
+  const layers = (process.argv[5]?.split(',') ?? LAYERS) as Layer[];
+  const bad = layers.filter((l) => !LAYERS.includes(l));
+  if (bad.length) throw new Error(`unknown layer(s) ${bad.join(', ')}; known: ${LAYERS.join(', ')}`);
+
+  const work = mkdtempSync(join(tmpdir(), 'zitauth-layers-'));
+  const idp = await spawnAnnounced<{ issuer: string; clientId: string; projectId: string; jwksUri: string; token: string; tokensFile: string }>(
+    [process.execPath, join(import.meta.dir, 'idp.ts')],
+    { BENCH_DISTINCT: mode === 'distinct' ? '20000' : '1', BENCH_OUT: work },
+  );
+  const I = idp.info;
+  const env: Record<string, string> = { BENCH_ISSUER: I.issuer, BENCH_AUDIENCE: I.projectId, BENCH_CLIENT_ID: I.clientId, BENCH_JWKS_URI: I.jwksUri };
+  if (mode === 'repeated') env.BENCH_CLAIMS = Buffer.from(I.token.split('.')[1]!, 'base64url').toString();
+  const servers = [];
+  try {
+    for (const layer of layers) {
+      const child = await spawnAnnounced<{ port: number }>([process.execPath, import.meta.path, '--serve', layer], env);
+      servers.push({ layer, child, url: `http://127.0.0.1:${child.info.port}/api/v1/validate`, us: [] as number[] });
+    }
+    const load = mode === 'repeated' ? { token: I.token } : { tokensFile: I.tokensFile };
+    for (let round = 1; round <= rounds; round++) {
+      for (const s of servers) {
+        await runWrk({ url: s.url, ...load, durationSec: 1, connections: 50, threads: 1 });
+        const before = cpuMicros(s.child.proc.pid);
+        const r = await runWrk({ url: s.url, ...load, durationSec: seconds, connections: 50, threads: 1 });
+        if (r.non2xx > 0) throw new Error(`${s.layer}: ${r.non2xx} non-2xx answers`);
+        s.us.push((cpuMicros(s.child.proc.pid) - before) / r.requests);
+      }
+      console.error(`[layers] round ${round}: ${servers.map((s) => `${s.layer} ${s.us.at(-1)!.toFixed(1)} µs`).join(', ')}`);
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const first = servers[0]!;
+    console.log(`| ${mode} layer | CPU µs/request (median of ${rounds}) | vs ${first.layer} (median of paired ratios) |\n|---|---:|---:|`);
+    for (const s of servers) {
+      const ratio = median(s.us.map((us, i) => first.us[i]! / us));
+      console.log(`| ${s.layer} | ${median(s.us).toFixed(1)} | ${ratio.toFixed(3)} × |`);
+    }
+  } finally {
+    for (const s of servers) await s.child.stop();
+    await idp.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+  process.exit(0);
+}
