@@ -76,11 +76,6 @@ interface AfterHandleContext {
   responseValue?: unknown;
 }
 
-/**
- * Cross-cutting plugin, global on purpose (style habit 8): request ids, one JSON log line per
- * request, request metrics, and the mapping of every thrown error to an RFC-style body.
- * Unknown errors become 500 `server_error`; details go to the log only.
- */
 /** Per-request bookkeeping shared by the Elysia hooks and the native /validate route. */
 export interface Accounting {
   /** The caller's X-Request-Id when well-formed, else a new one. */
@@ -105,6 +100,11 @@ export function createAccounting(deps: { logger: Logger; metrics: Metrics }): Ac
   };
 }
 
+/**
+ * Cross-cutting plugin, global on purpose (style habit 8): request ids, one JSON log line per
+ * request, request metrics, and the mapping of every thrown error to an RFC-style body.
+ * Unknown errors become 500 `server_error`; details go to the log only.
+ */
 export function corePlugin(deps: { logger: Logger; accounting: Accounting }) {
   const { logger } = deps;
   const { account, requestIdOf } = deps.accounting;
@@ -149,4 +149,3 @@ export function corePlugin(deps: { logger: Logger; accounting: Accounting }) {
       account(request, route, status, startedAt, requestId);
     });
 }
-

@@ -1,6 +1,6 @@
-import type { Accounting } from './core.ts';
-import { invalidParameters } from './core.ts';
+import { invalidParameters, type Accounting } from './core.ts';
 import { applyCors } from './cors.ts';
+import { MAX_REQUIREMENT_LENGTH } from './schemas.ts';
 import type { Requirements, TokenCheck } from './validate.ts';
 
 export const VALIDATE_PATH = '/api/v1/validate';
@@ -52,7 +52,7 @@ export function requirementsOf(url: string): Requirements | undefined {
   for (const key of KEYS) {
     const values = params.getAll(key);
     if (values.length === 0) continue;
-    if (values.some((v) => v.length === 0 || v.length > 256)) return undefined;
+    if (values.some((v) => v.length === 0 || v.length > MAX_REQUIREMENT_LENGTH)) return undefined;
     out[key] = values;
   }
   return out;

@@ -9,7 +9,6 @@ import { createTimedFetch, type IdpCallObserver, type IdpEndpoint } from './http
  * so swapping or mocking the IdP side touches this folder only.
  */
 
-
 export interface IdpClientOptions {
   issuer: string;
   clientId: string;
