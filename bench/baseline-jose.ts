@@ -9,16 +9,11 @@
  */
 import { createLocalJWKSet, jwtVerify } from 'jose';
 
-const jwksUri = process.env.BENCH_JWKS_URI!;
-const issuer = process.env.BENCH_ISSUER!;
-const audience = process.env.BENCH_AUDIENCE ? process.env.BENCH_AUDIENCE.split(',') : undefined;
-const keys = createLocalJWKSet(await (await fetch(jwksUri)).json());
-const opts = { issuer, audience, algorithms: ['RS256'], requiredClaims: ['exp'] };
-
-const server = Bun.serve({
-  hostname: '127.0.0.1',
-  port: 0,
-  async fetch(req) {
+/** The baseline's request handler (also served on its own by bench/layers.ts). */
+export async function joseHandler(o: { jwksUri: string; issuer: string; audience?: string[] }): Promise<(req: Request) => Promise<Response>> {
+  const keys = createLocalJWKSet(await (await fetch(o.jwksUri)).json());
+  const opts = { issuer: o.issuer, audience: o.audience, algorithms: ['RS256'], requiredClaims: ['exp'] };
+  return async (req) => {
     const auth = req.headers.get('authorization');
     if (!auth?.startsWith('Bearer ')) return Response.json({ error: 'invalid_request' }, { status: 400 });
     try {
@@ -27,6 +22,15 @@ const server = Bun.serve({
     } catch {
       return Response.json({ error: 'invalid_token' }, { status: 401 });
     }
-  },
-});
-console.log(JSON.stringify({ port: server.port }));
+  };
+}
+
+if (import.meta.main) {
+  const fetch = await joseHandler({
+    jwksUri: process.env.BENCH_JWKS_URI!,
+    issuer: process.env.BENCH_ISSUER!,
+    audience: process.env.BENCH_AUDIENCE ? process.env.BENCH_AUDIENCE.split(',') : undefined,
+  });
+  const server = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch });
+  console.log(JSON.stringify({ port: server.port }));
+}

@@ -12,8 +12,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startGateway, useBinary } from './gateway.ts';
-import { cpuMicros, spawnAnnounced, stopChild } from './procs.ts';
-import { runWrk } from './wrk.ts';
+import { spawnAnnounced, stopChild } from './procs.ts';
+import { median, runWrkMeasured } from './wrk.ts';
 
 const mode = process.argv[2] === 'distinct' ? 'distinct' : 'repeated';
 const ROUNDS = Number(process.argv[3] ?? 6);
@@ -45,15 +45,12 @@ const load = mode === 'repeated' ? { token: I.token } : { tokensFile: I.tokensFi
 try {
   for (let round = 1; round <= ROUNDS; round++) {
     for (const s of servers) {
-      await runWrk({ url: s.url, ...load, durationSec: 1, connections: 50, threads: 1 });
-      const before = cpuMicros(s.pid);
-      const r = await runWrk({ url: s.url, ...load, durationSec: SECONDS, connections: 50, threads: 1 });
+      const r = await runWrkMeasured({ url: s.url, pid: s.pid, ...load, warmupSec: 1, durationSec: SECONDS, connections: 50, threads: 1 });
       if (r.non2xx > 0) throw new Error(`${s.name}: ${r.non2xx} non-2xx answers`);
-      s.us.push((cpuMicros(s.pid) - before) / r.requests);
-      console.error(`[cpu] round ${round} ${s.name}: ${s.us.at(-1)!.toFixed(1)} µs/request, ${Math.round(r.rps)} req/s`);
+      s.us.push(r.cpuUs);
+      console.error(`[cpu] round ${round} ${s.name}: ${r.cpuUs.toFixed(1)} µs/request, ${Math.round(r.rps)} req/s`);
     }
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const [base, gate] = servers.map((s) => median(s.us)) as [number, number];
   console.log(`${mode}: ${servers[0]!.name} ${base.toFixed(1)} µs, ${servers[1]!.name} ${gate.toFixed(1)} µs CPU per request (medians of ${ROUNDS}); baseline/gateway = ${(base / gate).toFixed(2)}`);
 } finally {

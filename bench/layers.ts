@@ -3,7 +3,7 @@
  * pinned `Bun.serve` route and compares their server CPU per request under the same wrk load,
  * alternating, like bench/cpu.ts. Each layer adds one stage to the one before it:
  *
- *   bare       jose `jwtVerify` over `createLocalJWKSet` (bench/baseline-jose.ts's handler)
+ *   bare       bench/baseline-jose.ts's handler (jose `jwtVerify` over `createLocalJWKSet`)
  *   verifier   the gateway's JWKS cache and verifier (typ check, error mapping)
  *   validator  + TokenValidator (positive/negative caches, admission, shape classification)
  *   check      + the HTTP check (bearer split, cache peek, 400 for a bad charset, response headers)
@@ -17,9 +17,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLocalJWKSet, jwtVerify } from 'jose';
-import { cpuMicros, spawnAnnounced } from './procs.ts';
-import { runWrk } from './wrk.ts';
+import { joseHandler } from './baseline-jose.ts';
+import { jsonHandler } from './baseline-json.ts';
+import { spawnAnnounced } from './procs.ts';
+import { median, runWrkMeasured } from './wrk.ts';
 
 const LAYERS = ['bare', 'verifier', 'validator', 'check', 'route'] as const;
 type Layer = (typeof LAYERS)[number];
@@ -44,23 +45,11 @@ async function serve(layer: Layer): Promise<void> {
 type Handler = (req: Request) => Response | Promise<Response>;
 
 async function handlerFor(layer: Layer, o: { issuer: string; audience: string; clientId: string; jwksUri: string; claims?: string }): Promise<Handler> {
+  if (layer === 'bare') {
+    return o.claims !== undefined ? jsonHandler(JSON.parse(o.claims)) : joseHandler({ jwksUri: o.jwksUri, issuer: o.issuer, audience: [o.audience] });
+  }
   const unauthorized = () => Response.json({ error: 'invalid_token' }, { status: 401 });
   const tokenOf = (req: Request) => (req.headers.get('authorization') ?? '').slice(7);
-  if (layer === 'bare') {
-    if (o.claims !== undefined) {
-      const claims = JSON.parse(o.claims);
-      return () => Response.json(claims);
-    }
-    const keys = createLocalJWKSet(await (await fetch(o.jwksUri)).json());
-    const opts = { issuer: o.issuer, audience: [o.audience], algorithms: ['RS256'], requiredClaims: ['exp'] };
-    return async (req) => {
-      try {
-        return Response.json((await jwtVerify(tokenOf(req), keys, opts)).payload);
-      } catch {
-        return unauthorized();
-      }
-    };
-  }
   // The gateway's own modules, wired as `zitauth serve` wires them (config from variables only).
   const { loadConfig } = await import('../src/config/index.ts');
   const { createServices } = await import('../src/services.ts');
@@ -137,15 +126,12 @@ async function drive(): Promise<void> {
     const load = mode === 'repeated' ? { token: I.token } : { tokensFile: I.tokensFile };
     for (let round = 1; round <= rounds; round++) {
       for (const s of servers) {
-        await runWrk({ url: s.url, ...load, durationSec: 1, connections: 50, threads: 1 });
-        const before = cpuMicros(s.child.proc.pid);
-        const r = await runWrk({ url: s.url, ...load, durationSec: seconds, connections: 50, threads: 1 });
+        const r = await runWrkMeasured({ url: s.url, pid: s.child.proc.pid, ...load, warmupSec: 1, durationSec: seconds, connections: 50, threads: 1 });
         if (r.non2xx > 0) throw new Error(`${s.layer}: ${r.non2xx} non-2xx answers`);
-        s.us.push((cpuMicros(s.child.proc.pid) - before) / r.requests);
+        s.us.push(r.cpuUs);
       }
       console.error(`[layers] round ${round}: ${servers.map((s) => `${s.layer} ${s.us.at(-1)!.toFixed(1)} µs`).join(', ')}`);
     }
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     const first = servers[0]!;
     console.log(`| ${mode} layer | CPU µs/request (median of ${rounds}) | vs ${first.layer} (median of paired ratios) |\n|---|---:|---:|`);
     for (const s of servers) {

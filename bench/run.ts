@@ -18,9 +18,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cpuMicros, rssMiB, serverPin, spawnAnnounced, stopChild, type Child } from './procs.ts';
+import { rssMiB, serverPin, spawnAnnounced, stopChild, type Child } from './procs.ts';
 import { BINARY, startGateway as startGatewayIn, useBinary } from './gateway.ts';
-import { runWrk, type WrkResult } from './wrk.ts';
+import { median, runWrkMeasured, type MeasuredRun } from './wrk.ts';
 import { sendDistinct, startBenchIssuer } from './rss.ts';
 
 const num = (name: string, def: number) => (process.env[name] ? Number(process.env[name]) : def);
@@ -56,21 +56,14 @@ async function startGateway(env: Record<string, string>) {
   return gw;
 }
 
-/** A measured run plus the server's CPU time per request during it. */
-type Measured = WrkResult & { cpuUs: number };
-
 /**
  * Warm-up run (discarded), then the measured run. The server's CPU time per request (from /proc)
- * is recorded as well: on a shared VM it moves much less than req/s when the host steals time.
+ * is recorded as well: it shows the server's own cost apart from time the VM loses elsewhere.
  */
-async function measure(name: string, o: { url: string; pid: number; token?: string; tokensFile?: string }): Promise<Measured> {
-  const base = { url: o.url, token: o.token, tokensFile: o.tokensFile, connections: CONNECTIONS, threads: THREADS };
-  if (WARMUP > 0) await runWrk({ ...base, durationSec: WARMUP });
-  const cpuBefore = cpuMicros(o.pid);
-  const r = await runWrk({ ...base, durationSec: DURATION });
-  const cpuUs = (cpuMicros(o.pid) - cpuBefore) / Math.max(1, r.requests);
-  log(`${name}: ${Math.round(r.rps)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, ${cpuUs.toFixed(1)} µs CPU/request, non-2xx ${r.non2xx}, socket errors ${r.socketErrors}`);
-  return { ...r, cpuUs };
+async function measure(name: string, o: { url: string; pid: number; token?: string; tokensFile?: string }): Promise<MeasuredRun> {
+  const r = await runWrkMeasured({ ...o, connections: CONNECTIONS, threads: THREADS, durationSec: DURATION, warmupSec: WARMUP });
+  log(`${name}: ${Math.round(r.rps)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, ${r.cpuUs.toFixed(1)} µs CPU/request, non-2xx ${r.non2xx}, socket errors ${r.socketErrors}`);
+  return r;
 }
 
 async function expectStatus(url: string, token: string, status: number, what: string) {
@@ -178,15 +171,10 @@ async function rssPhase() {
   return { idle, warm, samples, bad, seconds, entries, final: samples.at(-1)!.rss, max: Math.max(...samples.map((s) => s.rss)) };
 }
 
-type Rounds = Record<'json' | 'jose' | 'repeated' | 'distinct', Measured[]>;
+type Rounds = Record<'json' | 'jose' | 'repeated' | 'distinct', MeasuredRun[]>;
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 /** The median of each figure over the rounds (for the table). */
-const medianResult = (xs: Measured[]): Measured => ({
+const medianResult = (xs: MeasuredRun[]): MeasuredRun => ({
   ...xs[0]!,
   rps: median(xs.map((x) => x.rps)),
   cpuUs: median(xs.map((x) => x.cpuUs)),
@@ -195,9 +183,9 @@ const medianResult = (xs: Measured[]): Measured => ({
   non2xx: xs.reduce((a, x) => a + x.non2xx, 0),
 });
 /** The median over rounds of gateway/baseline, each round's pair measured back to back. */
-const pairedRatio = (gw: Measured[], base: Measured[], f: (x: Measured) => number) => median(gw.map((g, i) => f(g) / f(base[i]!)));
+const pairedRatio = (gw: MeasuredRun[], base: MeasuredRun[], f: (x: MeasuredRun) => number) => median(gw.map((g, i) => f(g) / f(base[i]!)));
 
-function report(rounds: Rounds, junk: Measured, rssAfterWrk: number, I: IdpInfo, rss: Awaited<ReturnType<typeof rssPhase>> | undefined) {
+function report(rounds: Rounds, junk: MeasuredRun, rssAfterWrk: number, I: IdpInfo, rss: Awaited<ReturnType<typeof rssPhase>> | undefined) {
   const r = {
     json: medianResult(rounds.json),
     jose: medianResult(rounds.jose),
@@ -214,7 +202,7 @@ function report(rounds: Rounds, junk: Measured, rssAfterWrk: number, I: IdpInfo,
     repeatedCpu: 1 / pairedRatio(rounds.repeated, rounds.json, (x) => x.cpuUs),
     distinctCpu: 1 / pairedRatio(rounds.distinct, rounds.jose, (x) => x.cpuUs),
   };
-  const row = (name: string, x: Measured) =>
+  const row = (name: string, x: MeasuredRun) =>
     `| ${name} | ${Math.round(x.rps).toLocaleString('en-US')} | ${x.p50.toFixed(2)} | ${x.p99.toFixed(2)} | ${x.cpuUs.toFixed(1)} | ${x.non2xx} |`;
   const lines = [
     '',

@@ -1,6 +1,6 @@
 /** Runs wrk with bench/lua/validate.lua and parses the JSON line its done() prints. */
 import { join } from 'node:path';
-import { loadPin } from './procs.ts';
+import { cpuMicros, loadPin } from './procs.ts';
 
 /** One measured wrk run. Latencies in milliseconds. */
 export interface WrkResult {
@@ -51,4 +51,25 @@ export async function runWrk(o: WrkOptions): Promise<WrkResult> {
     non2xx: j.non2xx,
     socketErrors: j.connect + j.read + j.write + j.timeout,
   };
+}
+
+/** A measured run plus the server's CPU time (utime + stime) per request during it, in µs. */
+export type MeasuredRun = WrkResult & { cpuUs: number };
+
+/**
+ * A discarded warm-up run of `warmupSec` (none when 0), then the measured run, with the CPU time
+ * that process `pid` spent on it per request.
+ */
+export async function runWrkMeasured(o: WrkOptions & { pid: number; warmupSec: number }): Promise<MeasuredRun> {
+  if (o.warmupSec > 0) await runWrk({ ...o, durationSec: o.warmupSec });
+  const before = cpuMicros(o.pid);
+  const r = await runWrk(o);
+  return { ...r, cpuUs: (cpuMicros(o.pid) - before) / Math.max(1, r.requests) };
+}
+
+/** The median (the mean of the middle two for an even count). */
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
