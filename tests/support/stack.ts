@@ -14,6 +14,24 @@ import { createApp, listenApp } from '../../src/app.ts';
 
 export const SPA_ORIGIN = 'http://127.0.0.1:3999';
 
+/**
+ * How the gateway learns Zitadel's endpoints. `explicit`: the original ZitAuth's `.env`, which sets
+ * all four endpoint URLs (authorization, token, JWKS, userinfo); `discovery`: only the issuer.
+ * Every integration flow runs in both (see {@link CONFIG_MODES}).
+ */
+export type ConfigMode = 'explicit' | 'discovery';
+export const CONFIG_MODES: readonly ConfigMode[] = ['explicit', 'discovery'];
+
+/** The four endpoint variables of the original ZitAuth's `.env`, pointing at `issuer`'s Zitadel paths. */
+export function explicitEndpoints(issuer: string): Record<string, string> {
+  return {
+    ZITADEL_AUTHORIZATION_ENDPOINT: `${issuer}/oauth/v2/authorize`,
+    ZITADEL_TOKEN_ENDPOINT: `${issuer}/oauth/v2/token`,
+    ZITADEL_JWKS_URI: `${issuer}/oauth/v2/keys`,
+    ZITADEL_USERINFO_ENDPOINT: `${issuer}/oidc/v1/userinfo`,
+  };
+}
+
 /** A free loopback port (bound then released; fine for tests on one machine). */
 export function freePort(): number {
   const s = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => new Response() });
@@ -24,6 +42,8 @@ export function freePort(): number {
 
 export interface Stack {
   idp: DevIdp;
+  /** How the gateway was told about the IdP's endpoints (default `discovery`). */
+  mode: ConfigMode;
   url: string;
   services: Services;
   app: ReturnType<typeof createApp>;
@@ -35,7 +55,9 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-export async function startStack(opts: { env?: Record<string, string | undefined>; idp?: Partial<DevIdpOptions>; port?: number } = {}): Promise<Stack> {
+export async function startStack(
+  opts: { env?: Record<string, string | undefined>; idp?: Partial<DevIdpOptions>; port?: number; mode?: ConfigMode } = {},
+): Promise<Stack> {
   const port = opts.port ?? freePort();
   const url = `http://127.0.0.1:${port}`;
   const dir = mkdtempSync(join(tmpdir(), 'zitauth-test-'));
@@ -61,6 +83,7 @@ export async function startStack(opts: { env?: Record<string, string | undefined
     ZITAUTH_COOKIE_SECRET: 'test-cookie-secret-0123456789-abcdefghij',
     ZITAUTH_HTTP_TIMEOUT_MS: '1500',
     ZITAUTH_LOG_LEVEL: 'debug',
+    ...(opts.mode === 'explicit' ? explicitEndpoints(idp.issuer) : {}),
   };
   for (const [k, v] of Object.entries(opts.env ?? {})) {
     if (v === undefined) delete env[k];
@@ -86,6 +109,7 @@ export async function startStack(opts: { env?: Record<string, string | undefined
   const main = await gateway({}, port);
   return {
     idp,
+    mode: opts.mode ?? 'discovery',
     url,
     services: main.services,
     app: main.app,
