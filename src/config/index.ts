@@ -1,2 +1,4 @@
-export { loadConfig, readEnvironment, parseDotenv, ConfigError } from './load.ts';
-export { EnvSchema, type Config, type Env, type ApiKeyDigest } from './schema.ts';
+export { loadConfig, ConfigError } from './load.ts';
+export { readEnvironment, parseDotenv, type RawEnv } from './env-file.ts';
+export { EnvSchema, type Env } from './schema.ts';
+export type { Config, ApiKeyDigest, EndpointOverrides } from './types.ts';

@@ -1,14 +1,19 @@
-import { Type as T, type Static } from '@sinclair/typebox';
+import { Type as T, type Static, type TOptional, type TString } from '@sinclair/typebox';
 
 /**
  * The environment ZitAuth reads, as one TypeBox schema: names, defaults and docs live here and
  * nowhere else. The original ZitAuth's variable names are kept verbatim so an existing `.env`
  * works unchanged; everything new is `ZITAUTH_*`. Values arrive as strings (environment), so the
- * schema describes strings and `load.ts` turns them into the typed {@link Config}.
+ * schema describes strings and the sections in `sections/` turn them into the typed `Config`
+ * (`types.ts`). Every default is stated here and only here.
  */
 const Url = (description: string) => T.Optional(T.String({ description, format: 'uri' }));
-const Str = (description: string, def?: string) =>
-  T.Optional(T.String(def === undefined ? { description } : { description, default: def }));
+/** A variable; with `def`, its default (the type records that it has one: see {@link DefaultedName}). */
+function Str(description: string): TOptional<TString>;
+function Str(description: string, def: string): TOptional<TString & { default: string }>;
+function Str(description: string, def?: string): TOptional<TString> {
+  return T.Optional(T.String(def === undefined ? { description } : { description, default: def }));
+}
 
 export const EnvSchema = T.Object({
   // --- the original ZitAuth's variables (drop-in) ---
@@ -28,7 +33,7 @@ export const EnvSchema = T.Object({
   ZITAUTH_PROJECT_ID: Str('Zitadel project id: default audience, and the M2M audience scope'),
   ZITAUTH_AUDIENCE: Str('Comma list of accepted token audiences (client and/or project ids); default: project id, else client id + the service user id'),
   ZITAUTH_SCOPES: Str('Login scopes', 'openid email profile'),
-  ZITAUTH_M2M_SCOPES: Str('Scopes of the M2M token (default: openid + the project audience scope)'),
+  ZITAUTH_M2M_SCOPES: Str('Scopes of the M2M token (default: the project audience and roles scopes, else "profile"; "openid" is not needed)'),
   ZITAUTH_M2M_API_KEYS: Str('Comma list of API keys allowed to call /api/v1/m2m-token: sha256:<64 hex> (preferred) or plain'),
   ZITAUTH_M2M_API_KEYS_FILE: Str('File holding ZITAUTH_M2M_API_KEYS (one per line or comma separated)'),
   ZITAUTH_COOKIE_SECRET: Str('Secret (>= 32 chars) encrypting the login-state cookie; replicas must share it'),
@@ -43,6 +48,8 @@ export const EnvSchema = T.Object({
   ZITAUTH_INTROSPECTION_ENDPOINT: Url('Override of the discovered introspection endpoint'),
   ZITAUTH_END_SESSION_ENDPOINT: Url('Override of the discovered end-session endpoint'),
   ZITAUTH_CACHE_SIZE: Str('Max verified tokens kept by /validate', '10000'),
+  ZITAUTH_JWKS_MIN_REFRESH_INTERVAL_MS: Str('Least time between two JWKS fetches (an unknown key id waits for the next one), milliseconds', '1000'),
+  ZITAUTH_JWKS_MAX_AGE_SEC: Str('Age after which the JWKS is refreshed in the background, seconds', '300'),
   ZITAUTH_INTROSPECTION_CACHE_TTL_SEC: Str('Max seconds an introspection result is reused', '60'),
   ZITAUTH_CORS_ORIGINS: Str('Comma list of extra browser origins allowed to call /validate and /userinfo'),
   ZITAUTH_POST_LOGOUT_REDIRECT_URIS: Str('Comma list of URLs /logout may return to (default: SPA_ORIGIN/)'),
@@ -51,61 +58,13 @@ export const EnvSchema = T.Object({
   ZITAUTH_SERVE_SPA: Str('Serve the example SPA (and its demo protected API) at / from the binary: true | false', 'false'),
   ZITAUTH_LOGIN_TTL_SEC: Str('Seconds a login may take before its state cookie expires', '600'),
   ZITAUTH_LOG_LEVEL: Str('debug | info | warn | error | silent', 'info'),
+  ZITAUTH_ACCESS_LOG: Str('Access log of /validate and /forward-auth: all | errors (status >= 400 only) | off; other routes always log', 'all'),
 });
 export type Env = Static<typeof EnvSchema>;
 export type EnvName = keyof Env;
 
-/** API key accepted by /api/v1/m2m-token; kept as a SHA-256 digest either way. */
-export interface ApiKeyDigest {
-  readonly sha256: Uint8Array;
-}
+/** The names the schema marks with a default: after `withDefaults` (read.ts) they always hold a string. */
+export type DefaultedName = {
+  [K in EnvName]: (typeof EnvSchema.properties)[K] extends { default: string } ? K : never;
+}[EnvName];
 
-/** IdP endpoints set explicitly; the rest come from discovery. */
-export interface EndpointOverrides {
-  authorization?: string;
-  token?: string;
-  jwks?: string;
-  userinfo?: string;
-  introspection?: string;
-  endSession?: string;
-}
-
-/** The validated, typed configuration every module receives. */
-export interface Config {
-  port: number;
-  host: string;
-  issuer: string;
-  clientId: string;
-  redirectUri: string;
-  spaOrigin: string;
-  /** Origins allowed by CORS (SPA_ORIGIN + ZITAUTH_CORS_ORIGINS). */
-  corsOrigins: string[];
-  /** Origins a `return_to` may point to. */
-  returnToOrigins: string[];
-  postLogoutRedirectUris: string[];
-  serviceAccountFile: string | undefined;
-  projectId: string | undefined;
-  audience: string[];
-  /** True when ZITAUTH_AUDIENCE was not set and `audience` is a default. */
-  audienceDefaulted: boolean;
-  loginScopes: string;
-  m2mScopes: string;
-  m2mApiKeys: ApiKeyDigest[];
-  cookieSecret: string;
-  /** True when no secret was configured and one was generated for this process only. */
-  cookieSecretGenerated: boolean;
-  algorithms: string[];
-  clockToleranceSec: number;
-  httpTimeoutMs: number;
-  endpoints: EndpointOverrides;
-  introspection:
-    | { kind: 'private_key_jwt'; keyFile: string }
-    | { kind: 'basic'; clientId: string; clientSecret: string }
-    | undefined;
-  cacheSize: number;
-  introspectionCacheTtlSec: number;
-  forwardAuthClaimHeaders: Record<string, string>;
-  loginTtlSec: number;
-  serveSpa: boolean;
-  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
-}

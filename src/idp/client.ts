@@ -1,6 +1,6 @@
 import * as oauth from 'oauth4webapi';
 import { IdpBadResponse, IdpRejected, IdpUnavailable, InvalidRequest, InvalidToken, NotConfigured, ZitAuthError } from '../errors.ts';
-import type { EndpointOverrides } from '../config/schema.ts';
+import type { EndpointOverrides } from '../config/index.ts';
 import { createTimedFetch, type IdpCallObserver, type IdpEndpoint } from './http.ts';
 
 /**

@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
-import { ConfigError, loadConfig, parseDotenv, readEnvironment } from '../../src/config/index.ts';
+import { ConfigError, loadConfig } from '../../src/config/index.ts';
 
 const ORIGINAL = {
   ZITADEL_DOMAIN: 'http://localhost:8080/',
@@ -40,7 +40,8 @@ describe('loadConfig', () => {
     expect(c.algorithms).toEqual(['RS256']);
     expect(c.audience).toEqual([ORIGINAL.ZITADEL_CLIENT_ID]);
     expect(c.loginScopes.split(' ')).toContain('openid');
-    expect(c.m2mScopes).toBe('openid');
+    // No openid: Zitadel does not need it for the JWT profile grant (see sections/m2m.ts).
+    expect(c.m2mScopes).toBe('profile');
     expect(c.m2mApiKeys).toEqual([]);
     expect(c.corsOrigins).toEqual(['http://127.0.0.1:3001']);
     expect(c.returnToOrigins).toEqual(['http://127.0.0.1:3001']);
@@ -56,7 +57,7 @@ describe('loadConfig', () => {
   test('project id sets the default audience and the M2M audience scope', () => {
     const c = loadConfig({ ...ORIGINAL, ZITAUTH_PROJECT_ID: '3000001' });
     expect(c.audience).toEqual(['3000001']);
-    expect(c.m2mScopes).toBe('openid urn:zitadel:iam:org:project:id:3000001:aud');
+    expect(c.m2mScopes).toBe('urn:zitadel:iam:org:project:id:3000001:aud urn:zitadel:iam:org:projects:roles');
   });
 
   test('missing required variables → one ConfigError listing all four', () => {
@@ -115,16 +116,6 @@ describe('loadConfig', () => {
     expect(c.cookieSecret).toBe('from-a-file-0123456789-0123456789-abc');
     expect(c.cookieSecretGenerated).toBe(false);
     expect(problems({ ...ORIGINAL, ZITAUTH_COOKIE_SECRET_FILE: join(dir, 'missing') })[0]).toContain('ZITAUTH_COOKIE_SECRET_FILE');
-  });
-
-  test('.env underneath the environment: real variables win', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'zitauth-config-'));
-    writeFileSync(join(dir, '.env'), '# comment\nexport PORT=9000\nSPA_ORIGIN="http://a.example"\nZITADEL_CLIENT_ID=abc # trailing\n');
-    const env = readEnvironment({ PORT: '9100' }, join(dir, '.env'));
-    expect(env.PORT).toBe('9100');
-    expect(env.SPA_ORIGIN).toBe('http://a.example');
-    expect(env.ZITADEL_CLIENT_ID).toBe('abc');
-    expect(parseDotenv("A='x y'\nB=\"l1\\nl2\"")).toEqual({ A: 'x y', B: 'l1\nl2' });
   });
 });
 
