@@ -26,7 +26,7 @@ export function createApp(s: Services) {
   })
     .use(corePlugin({ logger: s.logger, accounting }))
     .use(corsPlugin(s.config.corsOrigins, ['/api/v1/validate', '/api/v1/userinfo']))
-    .use(opsRoutes({ idp: s.idp, validator: s.validator, metrics: s.metrics, version: VERSION }))
+    .use(opsRoutes({ readiness: () => s.validator.readiness(), metrics: s.metrics, version: VERSION }))
     .use(authRoutes(s.login))
     .use(
       validateRoutes({

@@ -24,6 +24,7 @@ export type ErrorCode =
   | 'IDP_TIMEOUT'
   | 'IDP_BAD_RESPONSE'
   | 'IDP_REJECTED'
+  | 'IDP_CREDENTIALS_REJECTED'
   | 'NOT_FOUND'
   | 'SERVER_ERROR';
 
@@ -152,6 +153,18 @@ export class IdpBadResponse extends ZitAuthError {
 export class IdpRejected extends ZitAuthError {
   constructor(error: string, description: string, opts?: { status?: number; detail?: string }) {
     super('IDP_REJECTED', opts?.status ?? 400, error, description, opts);
+  }
+}
+
+/**
+ * 502 — the IdP refused the *gateway's own* credentials: its introspection client, or its
+ * service user's assertion. Never the caller's fault, so never the IdP's 4xx passed on: the
+ * caller gets a 502, the operator a log line naming the credential to check.
+ */
+export class IdpCredentialsRejected extends ZitAuthError {
+  constructor(readonly credential: 'introspection' | 'service-user', detail: string) {
+    const what = credential === 'introspection' ? 'introspection credentials' : 'service-user credentials';
+    super('IDP_CREDENTIALS_REJECTED', 502, 'server_error', `The identity provider refused the gateway's ${what}.`, { detail });
   }
 }
 

@@ -1,11 +1,10 @@
 import { Elysia, t } from 'elysia';
-import type { IdpClient } from '../idp/index.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import type { ValidatorHolder } from '../services.ts';
+import type { Readiness } from '../tokens/lazy-validator.ts';
 
 /** Liveness, readiness and Prometheus metrics. */
-export function opsRoutes(deps: { idp: IdpClient; validator: ValidatorHolder; metrics: Metrics; version: string }) {
-  const { idp, validator, metrics } = deps;
+export function opsRoutes(deps: { readiness: () => Promise<Readiness>; metrics: Metrics; version: string }) {
+  const { readiness, metrics } = deps;
   return new Elysia({ name: 'zitauth/ops' })
     .get('/healthz', () => ({ status: 'ok' as const, version: deps.version }), {
       response: { 200: t.Object({ status: t.Literal('ok'), version: t.String() }, { examples: [{ status: 'ok', version: '1.0.0' }] }) },
@@ -14,17 +13,8 @@ export function opsRoutes(deps: { idp: IdpClient; validator: ValidatorHolder; me
     .get(
       '/readyz',
       async ({ status }) => {
-        // Ready = discovery loaded and a fresh JWKS in hand; trying here also warms both up.
-        const checks = { discovery: false, jwks: false };
-        try {
-          await validator.get();
-          checks.discovery = idp.ready;
-          const jwks = validator.jwks!;
-          if (!jwks.isFresh()) await jwks.refresh().catch(() => undefined);
-          checks.jwks = jwks.isFresh() || jwks.ready;
-        } catch {
-          // reported through `checks`
-        }
+        // Ready = the endpoints known and a key set in hand; asking also warms both up.
+        const checks = await readiness();
         const ok = checks.discovery && checks.jwks;
         return ok ? { status: 'ready' as const, checks } : status(503, { status: 'not_ready' as const, checks });
       },

@@ -1,7 +1,8 @@
 import * as oauth from 'oauth4webapi';
-import { IdpBadResponse, IdpRejected, IdpUnavailable, InvalidRequest, InvalidToken, NotConfigured, ZitAuthError } from '../errors.ts';
+import { IdpBadResponse, IdpCredentialsRejected, IdpRejected, InvalidRequest, InvalidToken, ZitAuthError } from '../errors.ts';
 import type { EndpointOverrides } from '../config/index.ts';
 import { createTimedFetch, type IdpCallObserver, type IdpEndpoint } from './http.ts';
+import { EndpointResolver, type OptionalEndpoint } from './metadata.ts';
 
 /**
  * The only module that talks to oauth4webapi (style habit 7). Everything the gateway needs from
@@ -20,7 +21,16 @@ export interface IdpClientOptions {
   /** Seconds between discovery retries after a failure. */
   discoveryRetrySec?: number;
   now?: () => number;
+  /** A discovery failure that optional endpoints absorbed with Zitadel's fixed paths (warn log). */
+  onDiscoveryFallback?: (error: ZitAuthError) => void;
 }
+
+const OPTIONAL_FIELD = {
+  userinfo: 'userinfo_endpoint',
+  introspection: 'introspection_endpoint',
+  endSession: 'end_session_endpoint',
+  revocation: 'revocation_endpoint',
+} as const satisfies Record<OptionalEndpoint, keyof oauth.AuthorizationServer>;
 
 /** The endpoints resolved from discovery plus overrides. */
 export interface IdpMetadata {
@@ -48,18 +58,29 @@ export type IntrospectionAuth =
   | { kind: 'basic'; clientId: string; clientSecret: string };
 
 export class IdpClient {
-  private as: oauth.AuthorizationServer | undefined;
-  private loading: Promise<oauth.AuthorizationServer> | undefined;
-  private lastFailureAt = -Infinity;
-  private lastError: ZitAuthError | undefined;
+  private readonly endpoints: EndpointResolver;
   private readonly timedFetch: ReturnType<typeof createTimedFetch>;
   private readonly client: oauth.Client;
-  private readonly now: () => number;
 
   constructor(private readonly opts: IdpClientOptions) {
     this.timedFetch = createTimedFetch({ fetch: opts.fetch, timeoutMs: opts.timeoutMs, observe: opts.observe });
     this.client = { client_id: opts.clientId };
-    this.now = opts.now ?? Date.now;
+    const issuerUrl = new URL(opts.issuer);
+    this.endpoints = new EndpointResolver({
+      issuer: opts.issuer,
+      overrides: opts.overrides ?? {},
+      retrySec: opts.discoveryRetrySec,
+      now: opts.now,
+      onOptionalFallback: opts.onDiscoveryFallback,
+      discover: async () => {
+        try {
+          const res = await oauth.discoveryRequest(issuerUrl, { algorithm: 'oidc', ...this.requestOptions('discovery') });
+          return await oauth.processDiscoveryResponse(issuerUrl, res);
+        } catch (err) {
+          throw mapIdpError(err, 'discovery');
+        }
+      },
+    });
   }
 
   /** Options passed to every oauth4webapi request: our timed fetch, http allowed (dev/test IdPs). */
@@ -70,60 +91,27 @@ export class IdpClient {
     } as const;
   }
 
-  /** True once discovery (or the configured overrides) produced usable metadata. */
+  /** True once the required endpoints are known (configured, or discovery worked). */
   get ready(): boolean {
-    return this.as !== undefined;
+    return this.endpoints.ready;
   }
 
   /**
-   * Resolves the IdP metadata once; a failure is remembered for `discoveryRetrySec` so an IdP
-   * outage does not turn every request into a discovery call. Only one load runs at a time.
+   * The required endpoints (authorization, token, JWKS) and the issuer; a discovery failure is a
+   * 503 remembered for `discoveryRetrySec`. See {@link EndpointResolver}.
    */
   async metadata(): Promise<IdpMetadata> {
     return (await this.authorizationServer()) as IdpMetadata;
   }
 
-  private async authorizationServer(): Promise<oauth.AuthorizationServer> {
-    if (this.as) return this.as;
-    const retryMs = (this.opts.discoveryRetrySec ?? 5) * 1000;
-    if (this.lastError && this.now() - this.lastFailureAt < retryMs) throw this.lastError;
-    this.loading ??= this.discover().finally(() => (this.loading = undefined));
-    return this.loading;
+  private authorizationServer(): Promise<oauth.AuthorizationServer> {
+    return this.endpoints.required();
   }
 
-  private async discover(): Promise<oauth.AuthorizationServer> {
-    const o = this.opts.overrides ?? {};
-    try {
-      const issuerUrl = new URL(this.opts.issuer);
-      let discovered: oauth.AuthorizationServer | undefined;
-      if (!(o.authorization && o.token && o.jwks)) {
-        const res = await oauth.discoveryRequest(issuerUrl, { algorithm: 'oidc', ...this.requestOptions('discovery') });
-        discovered = await oauth.processDiscoveryResponse(issuerUrl, res);
-      }
-      const as: oauth.AuthorizationServer = {
-        ...discovered,
-        issuer: discovered?.issuer ?? this.opts.issuer,
-        authorization_endpoint: o.authorization ?? discovered?.authorization_endpoint,
-        token_endpoint: o.token ?? discovered?.token_endpoint,
-        jwks_uri: o.jwks ?? discovered?.jwks_uri,
-        userinfo_endpoint: o.userinfo ?? discovered?.userinfo_endpoint,
-        introspection_endpoint: o.introspection ?? discovered?.introspection_endpoint,
-        end_session_endpoint: o.endSession ?? discovered?.end_session_endpoint,
-      };
-      this.as = as;
-      this.lastError = undefined;
-      return as;
-    } catch (err) {
-      const e = mapIdpError(err, 'discovery');
-      // Discovery failing means the gateway cannot work at all right now: 503, retry soon.
-      this.lastError = new IdpUnavailable('The identity provider metadata could not be loaded.', {
-        status: 503,
-        retryAfter: this.opts.discoveryRetrySec ?? 5,
-        detail: e.detail ?? e.message,
-      });
-      this.lastFailureAt = this.now();
-      throw this.lastError;
-    }
+  /** The metadata with one optional endpoint resolved (override, discovery, else Zitadel's path). */
+  private async withOptional(name: OptionalEndpoint): Promise<oauth.AuthorizationServer> {
+    const [as, url] = await Promise.all([this.authorizationServer(), this.endpoints.optional(name)]);
+    return { ...as, [OPTIONAL_FIELD[name]]: url };
   }
 
   /** Builds the authorization URL for the code + PKCE (S256) flow. */
@@ -187,28 +175,42 @@ export class IdpClient {
     }
   }
 
-  /** RFC 7523 JWT bearer grant (Zitadel service users). */
+  /**
+   * RFC 7523 JWT bearer grant (Zitadel service users). Any id_token in the answer is dropped
+   * unread: this grant does not need one, and Zitadel issues it for the service user's
+   * *username* as client (aud ⊇ [username], azp = username), which a check against the userId
+   * (oauth4webapi's, with `client_id = userId`) refuses — internal/api/oidc/token_jwt_profile.go,
+   * zitadel/oidc pkg/op/token.go `NewIDTokenClaims`; zitadel.md "M2M". Older Zitadel names the
+   * userId as client; both answers work here.
+   */
   async jwtBearerGrant(p: { assertion: string; scope: string; subject: string }): Promise<TokenSet> {
     const as = await this.authorizationServer();
+    const client = { client_id: p.subject };
     try {
       const res = await oauth.genericTokenEndpointRequest(
         as,
-        { client_id: p.subject },
+        client,
         oauth.None(),
         'urn:ietf:params:oauth:grant-type:jwt-bearer',
         { assertion: p.assertion, scope: p.scope },
         this.requestOptions('token'),
       );
-      return toTokenSet(await oauth.processGenericTokenEndpointResponse(as, { client_id: p.subject }, res));
+      return toTokenSet(await oauth.processGenericTokenEndpointResponse(as, client, await withoutIdToken(res)));
     } catch (err) {
+      // Any OAuth error answer to this grant is about the assertion, i.e. the key file: Zitadel
+      // v2.71 answers 500 server_error for every failure of this grant (internal/api/oidc/error.go),
+      // newer builds 400 invalid_grant (zitadel.md "M2M"). A network failure or a non-OAuth answer
+      // (an HTML 502 from a proxy) stays an IdP outage.
+      if (err instanceof oauth.ResponseBodyError) {
+        throw new IdpCredentialsRejected('service-user', `token answered ${err.status} ${err.error}: ${err.error_description ?? ''}`);
+      }
       throw mapIdpError(err, 'token');
     }
   }
 
   /** Calls the userinfo endpoint with the caller's access token; 401 from the IdP → InvalidToken. */
   async userinfo(accessToken: string): Promise<Record<string, unknown>> {
-    const as = await this.authorizationServer();
-    if (!as.userinfo_endpoint) throw new NotConfigured('The identity provider has no userinfo endpoint.');
+    const as = await this.withOptional('userinfo');
     try {
       const res = await oauth.userInfoRequest(as, this.client, accessToken, this.requestOptions('userinfo'));
       return { ...(await oauth.processUserInfoResponse(as, this.client, oauth.skipSubjectCheck, res)) };
@@ -219,8 +221,7 @@ export class IdpClient {
 
   /** RFC 7662 introspection; returns the raw response object (active true or false). */
   async introspect(token: string, auth: IntrospectionAuth): Promise<Record<string, unknown>> {
-    const as = await this.authorizationServer();
-    if (!as.introspection_endpoint) throw new NotConfigured('The identity provider has no introspection endpoint.');
+    const as = await this.withOptional('introspection');
     const client: oauth.Client = { client_id: auth.clientId };
     const clientAuth =
       auth.kind === 'basic'
@@ -231,12 +232,12 @@ export class IdpClient {
       return { ...(await oauth.processIntrospectionResponse(as, client, res)) };
     } catch (err) {
       const e = mapIdpError(err, 'introspection');
-      // A 401 here is the *gateway's* credentials being refused, not the caller's token.
-      if (e.status === 401) {
-        throw new IdpUnavailable('The identity provider refused the gateway introspection credentials.', {
-          status: 502,
-          detail: e.detail ?? e.message,
-        });
+      // Client authentication failing here is the *gateway's* credentials being refused, never
+      // the caller's token: Zitadel answers 400 unauthorized_client (bad or unknown credentials)
+      // or 400 invalid_client (none, or an unparsable assertion) — zitadel.md "Introspection",
+      // zitadel/oidc pkg/op/token_intospection.go — and other servers 401.
+      if (e.status === 401 || (e instanceof IdpRejected && (e.error === 'unauthorized_client' || e.error === 'invalid_client'))) {
+        throw new IdpCredentialsRejected('introspection', e.detail ?? e.message);
       }
       throw e;
     }
@@ -244,15 +245,27 @@ export class IdpClient {
 
   /** RP-initiated logout URL (OIDC RP-Initiated Logout 1.0). */
   async endSessionUrl(p: { idTokenHint?: string; postLogoutRedirectUri: string; state: string }): Promise<URL> {
-    const as = await this.authorizationServer();
-    if (!as.end_session_endpoint) throw new NotConfigured('The identity provider has no end-session endpoint.');
-    const url = new URL(as.end_session_endpoint);
+    const url = new URL(await this.endpoints.optional('endSession'));
     if (p.idTokenHint) url.searchParams.set('id_token_hint', p.idTokenHint);
     url.searchParams.set('client_id', this.opts.clientId);
     url.searchParams.set('post_logout_redirect_uri', p.postLogoutRedirectUri);
     url.searchParams.set('state', p.state);
     return url;
   }
+}
+
+/** The same response without its `id_token` member (see {@link IdpClient.jwtBearerGrant}). */
+async function withoutIdToken(res: Response): Promise<Response> {
+  if (!res.ok || !(res.headers.get('content-type') ?? '').includes('json')) return res;
+  let body: unknown;
+  try {
+    body = await res.clone().json();
+  } catch {
+    return res;
+  }
+  if (typeof body !== 'object' || body === null || !('id_token' in body)) return res;
+  const { id_token: _dropped, ...rest } = body as Record<string, unknown>;
+  return new Response(JSON.stringify(rest), { status: res.status, headers: res.headers });
 }
 
 function toTokenSet(t: oauth.TokenEndpointResponse): TokenSet {

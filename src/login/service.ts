@@ -1,3 +1,4 @@
+import type { Config } from '../config/index.ts';
 import type { IdpClient } from '../idp/index.ts';
 import { generatePkce, randomToken } from '../idp/index.ts';
 import { InvalidRequest, InvalidState } from '../errors.ts';
@@ -87,4 +88,22 @@ export class LoginService {
     });
     return { location: url.toString() };
   }
+}
+
+/** The login service from the configuration: state cookie scoped to the callback path, single-use states. */
+export function createLoginService(deps: { config: Config; idp: IdpClient; now?: () => number }): LoginService {
+  const { config, idp, now } = deps;
+  const cookies = new StateCookies(config.cookieSecret, {
+    ttlSec: config.loginTtlSec,
+    secure: config.redirectUri.startsWith('https:'),
+    path: new URL(config.redirectUri).pathname,
+    now,
+  });
+  const used = new UsedStates({ ttlMs: config.loginTtlSec * 1000, max: 100_000, now });
+  return new LoginService(idp, cookies, used, {
+    scopes: config.loginScopes,
+    spaOrigin: config.spaOrigin,
+    returnToOrigins: config.returnToOrigins,
+    postLogoutRedirectUris: config.postLogoutRedirectUris,
+  });
 }

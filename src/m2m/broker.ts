@@ -5,11 +5,12 @@
  * - inside the refresh-skew window the cached token is still returned while a background refresh
  *   runs, so callers never wait for a token that is still valid;
  * - when the IdP fails but the cached token is valid, it keeps being served;
- * - with no valid token, the IdP error surfaces: 4xx ZitAuthErrors (e.g. IdpRejected for a revoked
- *   key) as they are, anything else as a 503 with `retryAfter`; and for `retryAfterSec` after a
- *   failure the error is repeated without asking the IdP again.
+ * - with no valid token, the IdP error surfaces: 4xx ZitAuthErrors and a refusal of the gateway's
+ *   own credentials (502 {@link IdpCredentialsRejected}: the key file, not the network) as they
+ *   are, anything else (outage, timeout) as a 503 with `retryAfter`; and for `retryAfterSec` after
+ *   a failure the error is repeated without asking the IdP again.
  */
-import { IdpBadResponse, IdpTimeout, IdpUnavailable, ZitAuthError } from '../errors.ts';
+import { IdpBadResponse, IdpCredentialsRejected, IdpTimeout, IdpUnavailable, ZitAuthError } from '../errors.ts';
 
 /** A token endpoint response, as far as the broker needs it. */
 export interface TokenResponse {
@@ -124,6 +125,7 @@ export class TokenBroker {
 
   #toClientError(err: unknown): ZitAuthError {
     if (err instanceof ZitAuthError && err.status >= 400 && err.status < 500) return err;
+    if (err instanceof IdpCredentialsRejected) return err;
     const retryAfter = Math.max(1, Math.ceil(this.#retryAfterMs / 1000));
     if (err instanceof ZitAuthError && err.status === 503 && err.retryAfter !== undefined) return err;
     const detail = err instanceof ZitAuthError ? `${err.code}: ${err.detail ?? err.message}` : err instanceof Error ? `${err.name}: ${err.message}` : String(err);

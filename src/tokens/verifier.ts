@@ -19,8 +19,11 @@ export { isPermanentFailure } from './failures.ts';
 export interface JwtVerifierOptions {
   /** Expected `iss`, compared exactly (Zitadel: the instance URL, no trailing slash). */
   issuer: string;
-  /** When non-empty, the token's `aud` must contain at least one of these. */
-  audience?: string[];
+  /**
+   * When a non-empty list, the token's `aud` must contain at least one of these; when a function,
+   * it decides on the token's `aud` list and claims (see tokens/audience.ts).
+   */
+  audience?: string[] | ((aud: string[], claims: JWTPayload) => boolean);
   /** Accepted JWS algorithms. `none` and every `HS*` are dropped even if listed. */
   algorithms: string[];
   /** Leeway for `exp`/`nbf`, in seconds. */
@@ -55,7 +58,8 @@ export function createJwtVerifier(opts: JwtVerifierOptions): JwtVerifier {
   // Symmetric algorithms would let anyone holding the (public) JWKS forge tokens via key confusion.
   const algorithms = opts.algorithms.filter((alg) => alg !== 'none' && !/^HS/i.test(alg));
   if (algorithms.length === 0) throw new TypeError('createJwtVerifier: no asymmetric algorithm allowed');
-  const audience = opts.audience !== undefined && opts.audience.length > 0 ? [...opts.audience] : undefined;
+  const audienceCheck = typeof opts.audience === 'function' ? opts.audience : undefined;
+  const audience = Array.isArray(opts.audience) && opts.audience.length > 0 ? [...opts.audience] : undefined;
   const maxLength = opts.maxTokenLength ?? DEFAULT_MAX_TOKEN_LENGTH;
   const now = opts.now;
   const jwks = opts.jwks;
@@ -85,7 +89,8 @@ export function createJwtVerifier(opts: JwtVerifierOptions): JwtVerifier {
       if (token.length > maxLength) return Promise.reject(new InvalidToken('token too large'));
       if (!shapeChecked && !isJwtShaped(token)) return Promise.reject(new InvalidToken('malformed token'));
       const options = now === undefined ? base : { ...base, currentDate: new Date(now()) };
-      return jwtVerify(token, resolver, options).then(payloadOf, rejectMapped);
+      const verified = jwtVerify(token, resolver, options).then(payloadOf, rejectMapped);
+      return audienceCheck === undefined ? verified : verified.then((p) => checkAudience(p, audienceCheck));
     },
     get keyEpoch() {
       return jwks.keyEpoch;
@@ -94,6 +99,12 @@ export function createJwtVerifier(opts: JwtVerifierOptions): JwtVerifier {
 }
 
 const payloadOf = (r: { payload: JWTPayload }): JWTPayload => r.payload;
+
+function checkAudience(payload: JWTPayload, accepts: (aud: string[], claims: JWTPayload) => boolean): JWTPayload {
+  const aud = typeof payload.aud === 'string' ? [payload.aud] : Array.isArray(payload.aud) ? payload.aud : [];
+  if (!accepts(aud, payload)) throw new InvalidToken('audience mismatch');
+  return payload;
+}
 const rejectMapped = (err: unknown): never => {
   throw mapVerifyError(err);
 };
