@@ -92,8 +92,12 @@ export class InvalidToken extends ZitAuthError {
 
 /** 403 — the token is valid but lacks a required role, scope or audience. */
 export class InsufficientScope extends ZitAuthError {
-  constructor(description: string) {
-    super('INSUFFICIENT_SCOPE', 403, 'insufficient_scope', description, { bearerChallenge: true });
+  /** The kinds of requirement the token failed (data for tests and logs; the values are never echoed). */
+  readonly unmet: readonly ('role' | 'scope' | 'audience')[];
+  constructor(unmet: readonly ('role' | 'scope' | 'audience')[]) {
+    const what = { role: 'a required role', scope: 'a required scope', audience: 'a required audience' };
+    super('INSUFFICIENT_SCOPE', 403, 'insufficient_scope', `The token lacks ${unmet.map((u) => what[u]).join(' and ')}.`, { bearerChallenge: true });
+    this.unmet = unmet;
   }
 }
 
@@ -104,10 +108,14 @@ export class InvalidState extends ZitAuthError {
   }
 }
 
-/** 401 — a caller of a protected gateway route (e.g. m2m-token) did not authenticate. */
+/**
+ * 401 — a caller of a protected gateway route (e.g. m2m-token) did not authenticate. It carries
+ * a `WWW-Authenticate: Bearer` challenge (RFC 6749 §5.2: a 401 for client authentication names
+ * the scheme; RFC 7235 §3.1: every 401 has one) — bare when no credentials were sent at all.
+ */
 export class UnauthorizedClient extends ZitAuthError {
-  constructor(description: string) {
-    super('UNAUTHORIZED_CLIENT', 401, 'invalid_client', description);
+  constructor(description: string, opts: { credentialsSent: boolean }) {
+    super('UNAUTHORIZED_CLIENT', 401, 'invalid_client', description, { bearerChallenge: opts.credentialsSent ? true : 'bare' });
   }
 }
 

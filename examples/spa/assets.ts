@@ -17,8 +17,12 @@ export interface SpaAsset {
 /** The page itself. bun-types declares `*.html` as an HTML bundle; with type 'file' it is a path. */
 export const INDEX: SpaAsset = { path: indexHtml as unknown as string, contentType: 'text/html; charset=utf-8' };
 
-/** Assets under /spa/, by file name. */
-export const ASSETS: Readonly<Record<string, SpaAsset>> = {
-  'app.js': { path: appJs, contentType: 'text/javascript; charset=utf-8' },
-  'style.css': { path: styleCss, contentType: 'text/css; charset=utf-8' },
-};
+/**
+ * Assets under /spa/, by file name. A Map, not an object: a request path is user input, and
+ * `ASSETS['constructor']` on an object literal is a function (regression: /spa/constructor and
+ * /spa/__proto__ answered 500).
+ */
+export const ASSETS: ReadonlyMap<string, SpaAsset> = new Map([
+  ['app.js', { path: appJs, contentType: 'text/javascript; charset=utf-8' }],
+  ['style.css', { path: styleCss, contentType: 'text/css; charset=utf-8' }],
+]);

@@ -115,7 +115,7 @@ export function spaSite(opts: SpaSiteOptions): Elysia {
     .get(
       '/spa/:file',
       ({ params }) => {
-        const asset = ASSETS[params.file];
+        const asset = ASSETS.get(params.file);
         return asset ? fileResponse(asset) : json(404, { error: 'not_found', error_description: 'No such asset.' });
       },
       hide,

@@ -19,7 +19,8 @@ export function errorResponse(err: ZitAuthError, requestId?: string): Response {
   if (requestId) headers['x-request-id'] = requestId;
   if (err.retryAfter !== undefined) headers['retry-after'] = String(err.retryAfter);
   if (err.bearerChallenge) {
-    const desc = err.message.replace(/["\\]/g, "'");
+    // A quoted-string of printable ASCII only (RFC 7235 §2.1): whatever the message, the header stays valid.
+    const desc = err.message.replace(/["\\]/g, "'").replace(/[^\x20-\x7e]/g, '');
     headers['www-authenticate'] =
       err.bearerChallenge === 'bare' ? 'Bearer realm="zitauth"' : `Bearer realm="zitauth", error="${err.error}", error_description="${desc}"`;
   }

@@ -15,8 +15,9 @@ export function corsPlugin(origins: string[], paths: string[]) {
       const path = new URL(request.url).pathname;
       if (!covered.has(path)) return;
       if (!applyCors(origin, allowed, set.headers)) {
-        // Preflight from a foreign origin: answer without CORS headers so the browser refuses.
-        if (request.method === 'OPTIONS') return new Response(null, { status: 403, headers: { vary: 'Origin' } });
+        // Preflight from a foreign origin: no CORS headers, so the browser refuses; the body is the
+        // usual JSON error, like every other refusal.
+        if (request.method === 'OPTIONS') return foreignPreflight();
         return;
       }
       if (request.method === 'OPTIONS') {
@@ -44,4 +45,12 @@ export function applyCors(origin: string, allowed: Set<string>, headers: Record<
   if (!allowed.has(origin)) return false;
   headers['access-control-allow-origin'] = origin;
   return true;
+}
+
+/** 403 for a preflight from an origin that is not allowed. */
+export function foreignPreflight(): Response {
+  return new Response(JSON.stringify({ error: 'access_denied', error_description: 'This origin is not allowed to call this route.' }), {
+    status: 403,
+    headers: { 'content-type': 'application/json', 'cache-control': 'no-store', vary: 'Origin' },
+  });
 }

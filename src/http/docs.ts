@@ -4,10 +4,11 @@ import { swagger } from '@elysiajs/swagger';
 import bundleJs from 'swagger-ui-dist/swagger-ui-bundle.js' with { type: 'file' };
 import uiCss from 'swagger-ui-dist/swagger-ui.css' with { type: 'file' };
 
-const ASSETS: Record<string, { path: string; type: string }> = {
-  'swagger-ui-bundle.js': { path: bundleJs, type: 'text/javascript; charset=utf-8' },
-  'swagger-ui.css': { path: uiCss, type: 'text/css; charset=utf-8' },
-};
+// A Map: the file name is user input, and an object literal answers `constructor` (regression: 500).
+const ASSETS: ReadonlyMap<string, { path: string; type: string }> = new Map([
+  ['swagger-ui-bundle.js', { path: bundleJs, type: 'text/javascript; charset=utf-8' }],
+  ['swagger-ui.css', { path: uiCss, type: 'text/css; charset=utf-8' }],
+]);
 
 /** The docs page: swagger-ui from the binary, pointed at our spec; inline script kept out (CSP). */
 const PAGE = `<!doctype html>
@@ -205,7 +206,7 @@ export function docsRoutes(version: string) {
     .get(
       '/swagger/assets/:file',
       ({ params, status }) => {
-        const asset = ASSETS[params.file];
+        const asset = ASSETS.get(params.file);
         if (!asset) return status(404, { error: 'not_found', error_description: 'No such asset.' });
         return new Response(Bun.file(asset.path), {
           headers: { 'content-type': asset.type, 'cache-control': 'public, max-age=86400', 'x-content-type-options': 'nosniff' },

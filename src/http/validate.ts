@@ -262,12 +262,21 @@ function jsonResponse(body: string, set: { headers: Record<string, string | numb
 /** Identity headers per claims object (claims are frozen and cached, so this is computed once). */
 const identityCache = new WeakMap<object, [string, string][]>();
 
-/** Header-safe string: no CR/LF or other control characters can reach the proxy. */
-const headerValue = (v: unknown): string | undefined => {
+/**
+ * A claim as a header value: control characters (CR/LF above all) removed, at most 4096
+ * characters, and carried as its **UTF-8 bytes** — what nginx and oauth2-proxy pass on for
+ * `X-Auth-Request-*`. A Fetch `Headers` value is a ByteString (one byte per character, ≤ 0xFF),
+ * so the UTF-8 bytes are spelled as one latin1 character each; Bun writes each as that byte.
+ * Regression (issue 11 item 4): a name like 山田太郎 made Bun refuse the header — a 500 for every
+ * request of a non-ASCII user behind the proxy. Upstreams decode the header as UTF-8.
+ */
+export const headerValue = (v: unknown): string | undefined => {
   if (v === undefined || v === null) return undefined;
   const s = typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v);
-  return s.replace(/[\x00-\x1f\x7f]/g, '').slice(0, 4096);
+  const clean = s.replace(/[\x00-\x1f\x7f]/g, '').slice(0, 4096);
+  return ASCII.test(clean) ? clean : Buffer.from(clean, 'utf8').toString('latin1');
 };
+const ASCII = /^[\x20-\x7e]*$/;
 
 /** Identity headers set on forward-auth answers (oauth2-proxy's names, so existing configs fit). */
 export function identityHeaders(claims: Record<string, unknown>, mapping: Record<string, string>): Record<string, string> {

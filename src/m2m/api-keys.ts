@@ -25,14 +25,14 @@ export class ApiKeyGate {
         'M2M tokens are only served to direct (not proxied) loopback callers until API keys are configured: set ZITAUTH_M2M_API_KEYS (sha256:<hex> of each key) and send "Authorization: Bearer <api key>".',
       );
     }
-    if (!authorization) throw new UnauthorizedClient('An API key is required: send "Authorization: Bearer <api key>".');
+    if (!authorization) throw new UnauthorizedClient('An API key is required: send "Authorization: Bearer <api key>".', { credentialsSent: false });
     const m = /^Bearer ([\x21-\x7e]{1,512})$/i.exec(authorization);
-    if (!m) throw new InvalidRequest('Malformed Authorization header (expected "Bearer <api key>").');
+    if (!m) throw new InvalidRequest('Malformed Authorization header (expected "Bearer <api key>").', { bearerChallenge: true });
     const digest = createHash('sha256').update(m[1]!).digest();
     let ok = false;
     // Compare against every key (no early exit) so timing does not reveal which one matched.
     for (const k of this.keys) ok = timingSafeEqual(digest, k.sha256) || ok;
-    if (!ok) throw new UnauthorizedClient('The API key is not valid.');
+    if (!ok) throw new UnauthorizedClient('The API key is not valid.', { credentialsSent: true });
   }
 }
 

@@ -52,25 +52,29 @@ export interface Requirements {
   audiences?: string[];
 }
 
+/** Which kind of requirement a token failed. */
+export type UnmetRequirement = 'role' | 'scope' | 'audience';
+
 /**
- * Throws {@link InsufficientScope} naming what is missing when `claims` do not meet `req`.
- * Roles: ANY of the listed; scopes: ALL of the listed; audiences: ANY of the listed.
+ * Throws {@link InsufficientScope} saying which kinds of requirement are unmet when `claims` do
+ * not meet `req`. Roles: ANY of the listed; scopes: ALL of the listed; audiences: ANY of the
+ * listed. The description names the kinds only, never the values: they come from the request
+ * (a query string) and would otherwise be echoed into the body and `WWW-Authenticate`.
  */
 export function checkRequirements(claims: Claims, req: Requirements): void {
-  const missing: string[] = [];
+  const unmet: UnmetRequirement[] = [];
   if (req.roles !== undefined && req.roles.length > 0) {
     const have = flattenRoles(claims);
-    if (!req.roles.some((r) => have.includes(r))) missing.push(`one of roles ${req.roles.join(', ')}`);
+    if (!req.roles.some((r) => have.includes(r))) unmet.push('role');
   }
   if (req.scopes !== undefined && req.scopes.length > 0) {
     const have = scopesOf(claims);
-    const lacking = req.scopes.filter((s) => !have.includes(s));
-    if (lacking.length > 0) missing.push(`scopes ${lacking.join(', ')}`);
+    if (!req.scopes.every((s) => have.includes(s))) unmet.push('scope');
   }
   if (req.audiences !== undefined && req.audiences.length > 0) {
     const aud = claims.aud;
     const have = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud : [];
-    if (!req.audiences.some((a) => have.includes(a))) missing.push(`one of audiences ${req.audiences.join(', ')}`);
+    if (!req.audiences.some((a) => have.includes(a))) unmet.push('audience');
   }
-  if (missing.length > 0) throw new InsufficientScope(`token lacks ${missing.join('; ')}`);
+  if (unmet.length > 0) throw new InsufficientScope(unmet);
 }
