@@ -93,11 +93,11 @@ async function handlerFor(layer: Layer, o: { issuer: string; audience: string; c
     };
   }
   const { createAccounting, failureResponder } = await import('../src/http/core.ts');
-  const { createTokenCheck } = await import('../src/http/validate.ts');
-  const checks = createTokenCheck({ validator: s.validator, fail: failureResponder(s.logger) });
-  if (layer === 'check') return (req) => checks.answerValidate(req, {}, { headers: {} });
-  const { nativeValidateRoute } = await import('../src/http/native-validate.ts');
-  return nativeValidateRoute({ checks, accounting: createAccounting({ logger: s.logger, metrics: s.metrics }), corsOrigins: config.corsOrigins });
+  const { createAnswers, createTokenCheck, nativeTokenRoutes, VALIDATE_PATH } = await import('../src/http/validate/index.ts');
+  const answers = createAnswers({ check: createTokenCheck({ validator: s.validator }), fail: failureResponder(s.logger), claimHeaders: {} });
+  if (layer === 'check') return (req) => answers.validate(req, {}, { headers: {} });
+  const routes = nativeTokenRoutes({ answers, accounting: createAccounting({ logger: s.logger, metrics: s.metrics }), corsOrigins: config.corsOrigins });
+  return routes[VALIDATE_PATH]!.GET;
 }
 
 /** Parent: the IdP, one child per layer, then alternating pinned wrk runs. */

@@ -1,11 +1,10 @@
 import { Elysia } from 'elysia';
 import type { Services } from './services.ts';
 import { corePlugin, createAccounting, failureResponder } from './http/core.ts';
-import { nativeValidateRoute, VALIDATE_PATH } from './http/native-validate.ts';
 import { corsPlugin } from './http/cors.ts';
 import { opsRoutes } from './http/ops.ts';
 import { authRoutes } from './http/auth.ts';
-import { createTokenCheck, validateRoutes } from './http/validate.ts';
+import { createAnswers, createTokenCheck, FORWARD_AUTH_PATH, nativeTokenRoutes, validateRoutes, VALIDATE_PATH } from './http/validate/index.ts';
 import { userinfoRoutes } from './http/userinfo.ts';
 import { m2mRoutes } from './http/m2m.ts';
 import { docsRoutes } from './http/docs.ts';
@@ -17,29 +16,33 @@ import { VERSION } from './version.ts';
  * Eden Treaty (style habit 9). All I/O lives in `services`; this file only composes.
  */
 export function createApp(s: Services) {
-  const accounting = createAccounting({ logger: s.logger, metrics: s.metrics });
-  const checks = createTokenCheck({ validator: s.validator, fail: failureResponder(s.logger) });
+  const accounting = createAccounting({
+    logger: s.logger,
+    metrics: s.metrics,
+    accessLog: s.config.accessLog,
+    highVolumeRoutes: [VALIDATE_PATH, FORWARD_AUTH_PATH],
+  });
+  const answers = createAnswers({
+    check: createTokenCheck({ validator: s.validator, onRejected: (e) => s.metrics.recordRejection(e) }),
+    fail: failureResponder(s.logger),
+    claimHeaders: s.config.forwardAuthClaimHeaders,
+    // forward-auth `?redirect=login` sends browsers to our own login route.
+    browserLogin: {
+      loginUrl: new URL('/api/v1/login', s.config.redirectUri).href,
+      spaOrigin: s.config.spaOrigin,
+      returnToOrigins: s.config.returnToOrigins,
+    },
+  });
   return new Elysia({
     name: 'zitauth',
-    // The hottest route also goes straight on Bun's router when served (see native-validate.ts).
-    serve: { routes: { [VALIDATE_PATH]: { GET: nativeValidateRoute({ checks, accounting, corsOrigins: s.config.corsOrigins }) } } },
+    // The token routes also go straight on Bun's router when served (see http/validate/native.ts).
+    serve: { routes: nativeTokenRoutes({ answers, accounting, corsOrigins: s.config.corsOrigins }) },
   })
     .use(corePlugin({ logger: s.logger, accounting }))
     .use(corsPlugin(s.config.corsOrigins, ['/api/v1/validate', '/api/v1/userinfo']))
     .use(opsRoutes({ readiness: () => s.validator.readiness(), metrics: s.metrics, version: VERSION }))
     .use(authRoutes(s.login))
-    .use(
-      validateRoutes({
-        checks,
-        claimHeaders: s.config.forwardAuthClaimHeaders,
-        // forward-auth `?redirect=login` sends browsers to our own login route.
-        browserLogin: {
-          loginUrl: new URL('/api/v1/login', s.config.redirectUri).href,
-          spaOrigin: s.config.spaOrigin,
-          returnToOrigins: s.config.returnToOrigins,
-        },
-      }),
-    )
+    .use(validateRoutes(answers))
     .use(userinfoRoutes(s.idp))
     .use(m2mRoutes({ gate: s.gate, tokens: s.m2m, unavailableReason: s.m2mUnavailableReason }))
     .use(docsRoutes(VERSION))

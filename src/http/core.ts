@@ -85,8 +85,21 @@ export interface Accounting {
   account(request: Request, route: string | undefined, status: number, startedAt: number | undefined, requestId: string | undefined): void;
 }
 
-export function createAccounting(deps: { logger: Logger; metrics: Metrics }): Accounting {
+/**
+ * `accessLog` (ZITAUTH_ACCESS_LOG) applies to `highVolumeRoutes` only — the token routes a proxy
+ * calls on every request: `all` logs each, `errors` only answers ≥ 400, `off` none. Every other
+ * route always logs, and metrics always count.
+ */
+export function createAccounting(deps: {
+  logger: Logger;
+  metrics: Metrics;
+  accessLog?: 'all' | 'errors' | 'off';
+  highVolumeRoutes?: readonly string[];
+}): Accounting {
   const { logger, metrics } = deps;
+  const mode = deps.accessLog ?? 'all';
+  const quiet = new Set(mode === 'all' ? [] : deps.highVolumeRoutes ?? []);
+  const minStatus = mode === 'errors' ? 400 : Infinity;
   return {
     requestIdOf(request) {
       const given = request.headers.get('x-request-id');
@@ -96,6 +109,7 @@ export function createAccounting(deps: { logger: Logger; metrics: Metrics }): Ac
       const path = route || 'unmatched';
       const ms = performance.now() - (startedAt ?? performance.now());
       metrics.recordRequest(path, status, ms / 1000);
+      if (quiet.size !== 0 && status < minStatus && quiet.has(path)) return;
       logger.request(requestId, request.method, path, status, Math.round(ms * 100) / 100);
     },
   };

@@ -29,19 +29,6 @@ export const BearerHeaders = t.Object({
   authorization: t.Optional(t.String({ description: 'Bearer <access token>' })),
 });
 
-/** Longest accepted requirement value (the native /validate route applies the same bound). */
-export const MAX_REQUIREMENT_LENGTH = 256;
-
-/** A requirement value: an empty `?role=` is a malformed request (400), not an unmet role (403). */
-const Requirement = t.String({ minLength: 1, maxLength: MAX_REQUIREMENT_LENGTH });
-
-/** Query parameters expressing per-route requirements (validate, forward-auth). */
-export const RequirementsQuery = t.Object({
-  role: t.Optional(t.Array(Requirement, { description: 'Zitadel project role; any listed role suffices' })),
-  scope: t.Optional(t.Array(Requirement, { description: 'Required scope; all listed are required (needs a scope claim or introspection)' })),
-  aud: t.Optional(t.Array(Requirement, { description: 'Accepted audience; any listed suffices' })),
-});
-
 export const errorResponses = {
   400: ErrorBody,
   401: ErrorBody,

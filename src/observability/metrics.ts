@@ -99,6 +99,7 @@ export class Metrics {
   readonly idpCalls = new Counter('zitauth_idp_requests_total', 'Calls to the identity provider by endpoint and outcome.');
   readonly idpDuration = new Histogram('zitauth_idp_request_duration_seconds', 'Identity provider call latency by endpoint.', LATENCY_BUCKETS);
   readonly jwksRefreshes = new Counter('zitauth_jwks_refreshes_total', 'JWKS refresh attempts by outcome.');
+  readonly rejections = new Counter('zitauth_validate_rejections_total', 'Bearer tokens rejected by /validate and /forward-auth, by reason.');
   private readonly extra: CallbackMetric[] = [];
   // Per route, then per status: the counter cell and histogram series, built once. Per request
   // that is two lookups and two increments — no label work (sort, escape, join), no key string.
@@ -122,6 +123,11 @@ export class Metrics {
     this.requestDuration.observeSeries(rs.series, seconds);
   }
 
+  /** One rejected token; the reason is a closed vocabulary (errors.ts), so the series stay few. */
+  recordRejection(error: { reason?: string; code: string }): void {
+    this.rejections.inc({ reason: error.reason ?? error.code.toLowerCase() });
+  }
+
   recordIdpCall(endpoint: string, seconds: number, ok: boolean): void {
     this.idpCalls.inc({ endpoint, outcome: ok ? 'ok' : 'error' });
     this.idpDuration.observe({ endpoint }, seconds);
@@ -129,7 +135,7 @@ export class Metrics {
 
   render(): string {
     return (
-      [this.requests, this.requestDuration, this.idpCalls, this.idpDuration, this.jwksRefreshes, ...this.extra]
+      [this.requests, this.requestDuration, this.idpCalls, this.idpDuration, this.jwksRefreshes, this.rejections, ...this.extra]
         .map((m) => m.render())
         .join('\n') + '\n'
     );

@@ -6,7 +6,7 @@
 import { describe, expect, test } from 'bun:test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { identityHeaders } from '../../src/http/validate.ts';
+import { identityHeaders } from '../../src/http/validate/index.ts';
 
 const root = join(import.meta.dir, '../../examples');
 const EMITTED = new Set(

@@ -3,7 +3,7 @@
  * the 302 as is), everything else keeps getting 401, and only allow-listed origins are used.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { loginRedirect, originalUrl } from '../../src/http/validate.ts';
+import { loginRedirect, originalUrl } from '../../src/http/validate/index.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 import { browserLoginGateway } from './gateway.ts';
 

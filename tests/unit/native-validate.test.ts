@@ -1,27 +1,31 @@
-/** The native /validate route's query rules match the Elysia route's schema. */
+/** The native token routes' query reader follows the one schema's rules (see also the parity test). */
 import { expect, test } from 'bun:test';
-import { requirementsOf } from '../../src/http/native-validate.ts';
+import { requirementsFromUrl } from '../../src/http/validate/index.ts';
 
 test('no query → no requirements', () => {
-  expect(requirementsOf('http://h/api/v1/validate')).toEqual({});
+  expect(requirementsFromUrl('http://h/api/v1/validate')).toEqual({});
 });
 
-test('repeatable role/scope/aud, other parameters ignored', () => {
-  expect(requirementsOf('http://h/api/v1/validate?role=a&role=b&scope=s&aud=x&foo=bar')).toEqual({ role: ['a', 'b'], scope: ['s'], aud: ['x'] });
+test('repeatable role/scope/aud, comma lists split, + and %-escapes decoded, other parameters ignored', () => {
+  expect(requirementsFromUrl('http://h/api/v1/validate?role=a&role=b,c&scope=s&aud=x&foo=bar')).toEqual({ role: ['a', 'b', 'c'], scope: ['s'], aud: ['x'] });
+  expect(requirementsFromUrl('http://h/v?role=%E7%AE%A1%E7%90%86%E8%80%85&role=a+b&role=%zz')).toEqual({ role: ['管理者', 'a b', '%zz'] });
 });
 
 test('empty or over-long values are refused (400 like the schema)', () => {
-  expect(requirementsOf('http://h/api/v1/validate?role=')).toBeUndefined();
-  expect(requirementsOf(`http://h/api/v1/validate?aud=${'x'.repeat(257)}`)).toBeUndefined();
-  expect(requirementsOf(`http://h/api/v1/validate?aud=${'x'.repeat(256)}`)).toEqual({ aud: ['x'.repeat(256)] });
+  for (const q of ['role=', 'role', 'role=a,', 'role=,a', `aud=${'x'.repeat(257)}`, 'redirect=logout']) {
+    expect(requirementsFromUrl(`http://h/api/v1/validate?${q}`)).toBeUndefined();
+  }
+  expect(requirementsFromUrl(`http://h/api/v1/validate?aud=${'x'.repeat(256)}`)).toEqual({ aud: ['x'.repeat(256)] });
+  expect(requirementsFromUrl('http://h/api/v1/forward-auth?redirect=login&role=a')).toEqual({ redirect: 'login', role: ['a'] });
 });
 
-test('createApp serves GET /api/v1/validate from Bun’s router', async () => {
+test('createApp serves GET /api/v1/validate and /api/v1/forward-auth from Bun’s router', async () => {
   const { startStack } = await import('../support/stack.ts');
   const s = await startStack();
   try {
     const routes = (s.app as unknown as { config: { serve?: { routes?: Record<string, { GET?: unknown }> } } }).config.serve?.routes;
     expect(typeof routes?.['/api/v1/validate']?.GET).toBe('function');
+    expect(typeof routes?.['/api/v1/forward-auth']?.GET).toBe('function');
   } finally {
     await s.close();
   }

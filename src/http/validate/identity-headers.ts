@@ -1,0 +1,54 @@
+/**
+ * The identity headers forward-auth answers carry, under oauth2-proxy's names so existing proxy
+ * configurations fit: X-Auth-Request-User/-Email/-Preferred-Username/-Roles plus configured
+ * claim headers.
+ */
+import { flattenRoles } from '../../tokens/requirements.ts';
+import type { Claims } from '../../tokens/introspection.ts';
+
+const ASCII = /^[\x20-\x7e]*$/;
+
+/**
+ * A claim as a header value: control characters (CR/LF above all) removed, at most 4096
+ * characters, and carried as its **UTF-8 bytes** — what nginx and oauth2-proxy pass on for
+ * `X-Auth-Request-*`. A Fetch `Headers` value is a ByteString (one byte per character, ≤ 0xFF),
+ * so the UTF-8 bytes are spelled as one latin1 character each; Bun writes each as that byte.
+ * Regression (issue 11 item 4): a name like 山田太郎 made Bun refuse the header — a 500 for every
+ * request of a non-ASCII user behind the proxy. Upstreams decode the header as UTF-8.
+ */
+export function headerValue(v: unknown): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  const s = typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v);
+  const clean = s.replace(/[\x00-\x1f\x7f]/g, '').slice(0, 4096);
+  return ASCII.test(clean) ? clean : Buffer.from(clean, 'utf8').toString('latin1');
+}
+
+/** The identity headers for `claims` (lower-case names), with the configured `claim → header` extras. */
+export function identityHeaders(claims: Record<string, unknown>, mapping: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  const put = (name: string, v: unknown) => {
+    const s = headerValue(v);
+    if (s !== undefined && s !== '') out[name.toLowerCase()] = s;
+  };
+  put('X-Auth-Request-User', claims.sub);
+  put('X-Auth-Request-Email', claims.email);
+  put('X-Auth-Request-Preferred-Username', claims.preferred_username ?? claims.username);
+  put('X-Auth-Request-Roles', flattenRoles(claims).join(','));
+  for (const [claim, header] of Object.entries(mapping)) put(header, claims[claim]);
+  return out;
+}
+
+/**
+ * Identity headers per claims object, memoized for cached (shared, frozen) claims only: a cache
+ * miss's claims may never be asked for again, and a memo entry per miss costs more than it saves
+ * (docs/benchmarks.md, "hot-path changes").
+ */
+export function identityHeaderCache(mapping: Record<string, string>): (claims: Claims, cached: boolean) => [string, string][] {
+  const memo = new WeakMap<object, [string, string][]>();
+  return (claims, cached) => {
+    if (!cached) return Object.entries(identityHeaders(claims, mapping));
+    let h = memo.get(claims);
+    if (h === undefined) memo.set(claims, (h = Object.entries(identityHeaders(claims, mapping))));
+    return h;
+  };
+}
