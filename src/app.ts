@@ -4,6 +4,7 @@ import { corePlugin, createAccounting, failureResponder } from './http/core.ts';
 import { corsPlugin } from './http/cors.ts';
 import { opsRoutes } from './http/ops.ts';
 import { authRoutes } from './http/auth.ts';
+import { sessionRoutes } from './http/session.ts';
 import { createAnswers, createTokenCheck, FORWARD_AUTH_PATH, nativeTokenRoutes, validateRoutes, VALIDATE_PATH } from './http/validate/index.ts';
 import { userinfoRoutes } from './http/userinfo.ts';
 import { m2mRoutes } from './http/m2m.ts';
@@ -32,6 +33,8 @@ export function createApp(s: Services) {
       spaOrigin: s.config.spaOrigin,
       returnToOrigins: s.config.returnToOrigins,
     },
+    sessions: s.sessions,
+    forwardAccessToken: s.config.session.forwardAccessToken,
   });
   return new Elysia({
     name: 'zitauth',
@@ -41,7 +44,8 @@ export function createApp(s: Services) {
     .use(corePlugin({ logger: s.logger, accounting }))
     .use(corsPlugin(s.config.corsOrigins, ['/api/v1/validate', '/api/v1/userinfo']))
     .use(opsRoutes({ readiness: () => s.validator.readiness(), metrics: s.metrics, version: VERSION }))
-    .use(authRoutes(s.login))
+    .use(authRoutes(s.login, `${s.config.spaOrigin}/`))
+    .use(sessionRoutes({ sessions: s.sessions, login: s.login, allowedOrigins: new Set([s.config.session.origin, s.config.spaOrigin]) }))
     .use(validateRoutes(answers))
     .use(userinfoRoutes(s.idp))
     .use(m2mRoutes({ gate: s.gate, tokens: s.m2m, unavailableReason: s.m2mUnavailableReason }))

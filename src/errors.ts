@@ -26,6 +26,9 @@ export type ErrorCode =
   | 'IDP_REJECTED'
   | 'IDP_CREDENTIALS_REJECTED'
   | 'NOT_FOUND'
+  | 'SESSION_REQUIRED'
+  | 'SESSION_UNAVAILABLE'
+  | 'CSRF'
   | 'SERVER_ERROR';
 
 /** Whether (and how) an error carries a `WWW-Authenticate: Bearer` challenge. */
@@ -173,6 +176,33 @@ export class IdpCredentialsRejected extends ZitAuthError {
   constructor(readonly credential: 'introspection' | 'service-user', detail: string) {
     const what = credential === 'introspection' ? 'introspection credentials' : 'service-user credentials';
     super('IDP_CREDENTIALS_REJECTED', 502, 'server_error', `The identity provider refused the gateway's ${what}.`, { detail });
+  }
+}
+
+/**
+ * 401 — a session-mode route without a live session: no cookie, an unknown, forged, expired or
+ * ended one. `login_required` (OIDC Core §3.1.2.6): the user has to log in again.
+ */
+export class SessionRequired extends ZitAuthError {
+  constructor(detail?: string) {
+    super('SESSION_REQUIRED', 401, 'login_required', 'No valid session: log in again.', detail === undefined ? {} : { detail });
+  }
+}
+
+/**
+ * 503 — the session exists but cannot be used right now (the session store or, for a needed
+ * refresh, the IdP is unreachable). The user is not logged out: retry after `Retry-After`.
+ */
+export class SessionUnavailable extends ZitAuthError {
+  constructor(detail: string, retryAfter = 5) {
+    super('SESSION_UNAVAILABLE', 503, 'temporarily_unavailable', 'The session cannot be used right now; retry shortly.', { detail, retryAfter });
+  }
+}
+
+/** 403 — a cookie-authenticated request without the CSRF defence (`X-CSRF: 1`, allowed Origin). */
+export class CsrfRejected extends ZitAuthError {
+  constructor(description: string) {
+    super('CSRF', 403, 'access_denied', description);
   }
 }
 

@@ -16,6 +16,11 @@ import { createLoginService, type LoginService } from './login/service.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { Metrics } from './observability/metrics.ts';
 import { registerValidatorMetrics } from './observability/validator-metrics.ts';
+import { sessionMetrics } from './observability/session-metrics.ts';
+import { createStores, type Stores } from './store/index.ts';
+import { createSessionService } from './session/factory.ts';
+import { sessionDelivery } from './session/delivery.ts';
+import type { SessionService } from './session/service.ts';
 
 /** Injectable I/O (style habit 4): tests pass their own fetch, clock and log sink. */
 export interface ServiceIo {
@@ -31,6 +36,9 @@ export interface Services {
   idp: IdpClient;
   validator: LazyValidator;
   login: LoginService;
+  /** Session mode only (ZITAUTH_LOGIN_MODE=session). */
+  sessions: SessionService | undefined;
+  stores: Stores;
   gate: ApiKeyGate;
   m2m: TokenBroker | undefined;
   m2mUnavailableReason: string;
@@ -60,9 +68,16 @@ export async function createServices(config: Config, io: ServiceIo = {}): Promis
   const introspect = await createIntrospector({ config, idp, logger });
   const validator = createLazyValidator({ config, idp, audience, introspect, logger, metrics, fetch: io.fetch, now });
   registerValidatorMetrics(metrics, validator);
-  const login = createLoginService({ config, idp, now: io.now });
+  const stores = createStores(config, io.now);
+  const sessions =
+    config.loginMode === 'session'
+      ? createSessionService({ config, stores, idp, validator, logger, events: sessionMetrics(metrics, stores), now: io.now })
+      : undefined;
+  const login = createLoginService({ config, idp, used: stores.once, delivery: sessions && sessionDelivery(sessions), now: io.now });
   if (config.cookieSecretGenerated) {
-    logger.warn('ZITAUTH_COOKIE_SECRET is not set: using a random per-process secret. Logins in progress fail after a restart, and replicas cannot share logins.');
+    logger.warn(
+      `ZITAUTH_COOKIE_SECRET is not set: using a random per-process secret. Logins in progress fail after a restart${sessions ? ', sessions end with it' : ''}, and replicas cannot share logins.`,
+    );
   }
   return {
     config,
@@ -71,6 +86,8 @@ export async function createServices(config: Config, io: ServiceIo = {}): Promis
     idp,
     validator,
     login,
+    sessions,
+    stores,
     gate: new ApiKeyGate(config.m2mApiKeys),
     m2m: m2m.broker,
     m2mUnavailableReason: m2m.unavailableReason,

@@ -10,6 +10,7 @@ import { m2mSection } from './sections/m2m.ts';
 import { observabilitySection } from './sections/observability.ts';
 import { secretsSection } from './sections/secrets.ts';
 import { serverSection } from './sections/server.ts';
+import { sessionSection } from './sections/session.ts';
 import { tokensSection } from './sections/tokens.ts';
 import type { Config } from './types.ts';
 
@@ -31,11 +32,13 @@ export function loadConfig(raw: RawEnv): Config {
   const env = withDefaults(raw);
   const identity = identitySection(env, problems);
   const tokens = tokensSection(env, problems, identity);
+  const session = sessionSection(env, problems, identity);
   const config: Config = {
     ...serverSection(env, problems),
     ...identity,
     ...endpointsSection(env, problems),
-    ...browserSection(env, problems, identity),
+    ...browserSection(env, problems, identity, session.loginMode),
+    ...session,
     ...secretsSection(env, problems),
     ...tokens,
     ...cacheSection(env, problems),

@@ -12,6 +12,7 @@ import type { M2mConfig } from './sections/m2m.ts';
 import type { ObservabilityConfig } from './sections/observability.ts';
 import type { SecretsConfig } from './sections/secrets.ts';
 import type { ServerConfig } from './sections/server.ts';
+import type { SessionConfig } from './sections/session.ts';
 import type { TokensConfig } from './sections/tokens.ts';
 
 export type { ApiKeyDigest } from './sections/m2m.ts';
@@ -27,4 +28,5 @@ export type Config = ServerConfig &
   IntrospectionConfig &
   M2mConfig &
   ForwardAuthConfig &
-  ObservabilityConfig;
+  ObservabilityConfig &
+  SessionConfig;

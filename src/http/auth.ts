@@ -1,23 +1,39 @@
 import { Elysia, t } from 'elysia';
 import type { LoginService, Redirect } from '../login/service.ts';
+import { errorPage, wantsHtml } from './error-page.ts';
 import { ErrorBody } from './schemas.ts';
 
 /** 302 with no caching: these responses carry one-time state and, for callback, tokens. */
-function redirect(r: Redirect, extra: Record<string, string> = {}): Response {
-  const headers = new Headers({ location: r.location, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer', ...extra });
-  if (r.setCookie) headers.append('set-cookie', r.setCookie);
+function redirect(r: Redirect): Response {
+  const headers = new Headers({ location: r.location, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
+  for (const c of r.setCookies) headers.append('set-cookie', c);
   return new Response(null, { status: 302, headers });
 }
 
 const Found = t.Void({ description: '302 Found: redirect (see the Location header)' });
 
-/** Browser login: /login, /callback, /logout. */
-export function authRoutes(login: LoginService) {
+/**
+ * Browser login: /login, /callback, /logout. A failure is a page for a browser (Accept:
+ * text/html) with a link back to `appUrl`, and the RFC-style JSON for everyone else (thrown to
+ * the global error hook).
+ */
+export function authRoutes(login: LoginService, appUrl: string) {
+  const browserFriendly =
+    <C extends { request: Request; requestId?: string }>(run: (ctx: C) => Promise<Redirect>) =>
+    async (ctx: C): Promise<Response> => {
+      try {
+        return redirect(await run(ctx));
+      } catch (err) {
+        if (wantsHtml(ctx.request)) return errorPage(err, appUrl, ctx.requestId);
+        throw err;
+      }
+    };
   return new Elysia({ name: 'zitauth/auth' })
     .get(
       '/api/v1/login',
-      async ({ query }) =>
-        redirect(await login.start({ returnTo: query.return_to, prompt: query.prompt, loginHint: query.login_hint })),
+      browserFriendly(({ query }: { request: Request; requestId?: string; query: { return_to?: string; prompt?: string; login_hint?: string } }) =>
+        login.start({ returnTo: query.return_to, prompt: query.prompt, loginHint: query.login_hint }),
+      ),
       {
         query: t.Object({
           return_to: t.Optional(t.String({ maxLength: 2048, description: 'Path (or URL within an allowed SPA origin) to return to' })),
@@ -35,7 +51,9 @@ export function authRoutes(login: LoginService) {
     )
     .get(
       '/api/v1/callback',
-      async ({ query, request }) => redirect(await login.finish(query, request.headers.get('cookie'))),
+      browserFriendly(({ query, request }: { request: Request; requestId?: string; query: Record<string, string | undefined> }) =>
+        login.finish(query, request.headers.get('cookie')),
+      ),
       {
         query: t.Object({
           code: t.Optional(t.String({ maxLength: 4096 })),
@@ -55,14 +73,14 @@ export function authRoutes(login: LoginService) {
     )
     .get(
       '/api/v1/logout',
-      async ({ query }) =>
-        redirect(
-          await login.logout({
-            idTokenHint: query.id_token_hint,
-            postLogoutRedirectUri: query.post_logout_redirect_uri,
-            state: query.state,
-          }),
-        ),
+      browserFriendly(({ query, request }: { request: Request; requestId?: string; query: { id_token_hint?: string; post_logout_redirect_uri?: string; state?: string } }) =>
+        login.logout({
+          idTokenHint: query.id_token_hint,
+          postLogoutRedirectUri: query.post_logout_redirect_uri,
+          state: query.state,
+          cookieHeader: request.headers.get('cookie'),
+        }),
+      ),
       {
         query: t.Object({
           id_token_hint: t.Optional(t.String({ maxLength: 8192 })),
@@ -73,7 +91,8 @@ export function authRoutes(login: LoginService) {
         detail: {
           tags: ['Login'],
           summary: 'End the Zitadel session',
-          description: "Redirects to Zitadel's end_session endpoint with an allow-listed post_logout_redirect_uri.",
+          description:
+            "Ends the gateway session (session mode; its ID token becomes the hint), then redirects to Zitadel's end_session endpoint with an allow-listed post_logout_redirect_uri.",
         },
       },
     );

@@ -45,10 +45,15 @@ const STATUS_TEXT: Record<string, string> = {
 /** The RFC error code each status carries on a given route, for the generated examples. */
 function errorExample(path: string, status: string): Json | undefined {
   const m2m = path.startsWith('/api/v1/m2m-token');
+  const session = path.startsWith('/api/v1/session') || path.startsWith('/api/v1/proxy');
   const byStatus: Record<string, [string, string]> = {
     '400': ['invalid_request', 'Malformed Authorization header (expected "Bearer <token>").'],
-    '401': m2m ? ['invalid_client', 'A valid API key is required.'] : ['invalid_token', 'The token has expired.'],
-    '403': m2m ? ['access_denied', 'This client may not request M2M tokens.'] : ['insufficient_scope', 'Missing role: admin.'],
+    '401': m2m ? ['invalid_client', 'A valid API key is required.'] : session ? ['login_required', 'No valid session: log in again.'] : ['invalid_token', 'The token has expired.'],
+    '403': m2m
+      ? ['access_denied', 'This client may not request M2M tokens.']
+      : session
+        ? ['access_denied', 'This request needs the header "X-CSRF: 1".']
+        : ['insufficient_scope', 'The token lacks a required role.'],
     '502': ['server_error', 'The identity provider could not be reached.'],
     '503': ['temporarily_unavailable', 'The identity provider metadata could not be loaded.'],
     '504': ['server_error', 'The identity provider did not answer in time.'],
@@ -184,6 +189,7 @@ export function docsRoutes(version: string) {
             { name: 'Login', description: 'Browser login flow' },
             { name: 'Tokens', description: 'Validation, forward-auth and userinfo' },
             { name: 'M2M', description: 'Service-user tokens' },
+            { name: 'Session', description: 'Session mode (backend for frontend): the session, its logout, the API proxy' },
             { name: 'Operations', description: 'Health, readiness and metrics' },
           ],
           components: {

@@ -50,6 +50,8 @@ export interface TokenSet {
   id_token: string | undefined;
   refresh_token: string | undefined;
   scope: string | undefined;
+  /** The ID token's claims, validated by oauth4webapi (iss, aud, exp, nonce on the code flow). */
+  idTokenClaims: Readonly<Record<string, unknown>> | undefined;
 }
 
 /** How the gateway authenticates to the introspection endpoint. */
@@ -208,6 +210,22 @@ export class IdpClient {
     }
   }
 
+  /**
+   * The refresh_token grant (OIDC Core §12). Zitadel rotates refresh tokens on every use: the
+   * answer's `refresh_token` replaces the one sent, which is dead from now on (callers must
+   * make sure only one refresh per session runs: see session/refresh.ts). An `invalid_grant`
+   * answer (revoked, expired or already used) is an {@link IdpRejected} 400.
+   */
+  async refresh(refreshToken: string): Promise<TokenSet> {
+    const as = await this.authorizationServer();
+    try {
+      const res = await oauth.refreshTokenGrantRequest(as, this.client, oauth.None(), refreshToken, this.requestOptions('token'));
+      return toTokenSet(await oauth.processRefreshTokenResponse(as, this.client, res));
+    } catch (err) {
+      throw mapIdpError(err, 'token');
+    }
+  }
+
   /** Calls the userinfo endpoint with the caller's access token; 401 from the IdP → InvalidToken. */
   async userinfo(accessToken: string): Promise<Record<string, unknown>> {
     const as = await this.withOptional('userinfo');
@@ -269,7 +287,9 @@ async function withoutIdToken(res: Response): Promise<Response> {
 }
 
 function toTokenSet(t: oauth.TokenEndpointResponse): TokenSet {
+  const idTokenClaims = oauth.getValidatedIdTokenClaims(t);
   return {
+    idTokenClaims: idTokenClaims === undefined ? undefined : { ...idTokenClaims },
     access_token: t.access_token,
     token_type: t.token_type,
     expires_in: t.expires_in,

@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import type { Config } from '../config/index.ts';
 import type { IdpClient } from '../idp/index.ts';
 import { generatePkce, randomToken } from '../idp/index.ts';
 import { InvalidRequest, InvalidState } from '../errors.ts';
+import type { OnceSet } from '../store/types.ts';
+import { fragmentDelivery, type TokenDelivery } from './delivery.ts';
 import { StateCookies } from './state-cookie.ts';
-import { UsedStates } from './used-states.ts';
 import { resolveReturnTo } from './return-to.ts';
 
 export interface LoginOptions {
@@ -11,25 +13,31 @@ export interface LoginOptions {
   spaOrigin: string;
   returnToOrigins: string[];
   postLogoutRedirectUris: string[];
+  /** How long a login may take: also how long a completed state stays claimed. */
+  loginTtlSec: number;
 }
 
 /** A redirect the HTTP layer turns into a 302, with cookies to set. */
 export interface Redirect {
   location: string;
-  setCookie?: string;
+  setCookies: string[];
 }
 
 /**
  * The browser login: /login starts the code + PKCE flow, /callback finishes it and hands the
- * tokens to the SPA in the URL fragment (as the original ZitAuth does; fragments are not sent
- * to servers or in Referer headers), /logout ends the Zitadel session.
+ * tokens over (`delivery`: in the URL fragment as the original ZitAuth does, or into a server
+ * session), /logout ends the local session (if any) and the Zitadel session.
+ *
+ * A completed state is claimed in `used` (single use): with a shared store (Redis), a callback
+ * replayed on another replica is refused by the gateway itself, not only by the IdP.
  */
 export class LoginService {
   constructor(
     private readonly idp: IdpClient,
     private readonly cookies: StateCookies,
-    private readonly used: UsedStates,
+    private readonly used: OnceSet,
     private readonly opts: LoginOptions,
+    private readonly delivery: TokenDelivery = fragmentDelivery,
   ) {}
 
   async start(p: { returnTo?: string; prompt?: string; loginHint?: string }): Promise<Redirect> {
@@ -46,7 +54,7 @@ export class LoginService {
       loginHint: p.loginHint,
     });
     const setCookie = await this.cookies.seal({ state, codeVerifier: pkce.verifier, nonce, returnTo });
-    return { location: url.toString(), setCookie };
+    return { location: url.toString(), setCookies: [setCookie] };
   }
 
   async finish(query: Record<string, string | undefined>, cookieHeader: string | null): Promise<Redirect> {
@@ -55,43 +63,54 @@ export class LoginService {
     if (state.length > 512) throw new InvalidState('The state parameter is too long.');
     const login = await this.cookies.open(cookieHeader, state);
     const clear = this.cookies.clear(state);
-    if (!this.used.use(state)) throw new InvalidState('This login was already completed. Start the login again.');
+    // Keyed by a hash: the store never holds a state value, used or not.
+    const usedKey = `login-state:${createHash('sha256').update(state).digest('base64url')}`;
+    if (!(await this.used.claim(usedKey, this.opts.loginTtlSec * 1000))) {
+      throw new InvalidState('This login was already completed. Start the login again.');
+    }
 
     if (query.error) {
       // The IdP refused (e.g. access_denied, login_required): tell the SPA, in its own terms.
       const err = /^[a-z_]{1,64}$/.test(query.error) ? query.error : 'access_denied';
       const frag = new URLSearchParams({ error: err });
       if (query.error_description) frag.set('error_description', query.error_description.slice(0, 200));
-      return { location: `${login.returnTo}#${frag}`, setCookie: clear };
+      return { location: `${login.returnTo}#${frag}`, setCookies: [clear] };
     }
     if (!query.code) throw new InvalidRequest('The callback is missing the code parameter.');
 
     const params = new URLSearchParams();
     for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, v);
     const tokens = await this.idp.exchangeCode({ callbackParams: params, state, codeVerifier: login.codeVerifier, nonce: login.nonce });
-    const frag = new URLSearchParams({ access_token: tokens.access_token, token_type: 'Bearer' });
-    if (tokens.expires_in !== undefined) frag.set('expires_in', String(tokens.expires_in));
-    if (tokens.id_token) frag.set('id_token', tokens.id_token);
-    if (tokens.scope) frag.set('scope', tokens.scope);
-    return { location: `${login.returnTo}#${frag}`, setCookie: clear };
+    const delivered = await this.delivery.deliver(tokens, login.returnTo, cookieHeader);
+    return { location: delivered.location, setCookies: [clear, ...delivered.setCookies] };
   }
 
-  async logout(p: { idTokenHint?: string; postLogoutRedirectUri?: string; state?: string }): Promise<Redirect> {
-    const target = p.postLogoutRedirectUri ?? this.opts.postLogoutRedirectUris[0]!;
-    if (!this.opts.postLogoutRedirectUris.includes(target)) {
-      throw new InvalidRequest('post_logout_redirect_uri is not in the allow-list (ZITAUTH_POST_LOGOUT_REDIRECT_URIS).');
-    }
+  /**
+   * Ends the local session (session mode) and redirects to Zitadel's end_session. The target is
+   * checked before anything ends, so a bad `post_logout_redirect_uri` changes nothing.
+   */
+  async logout(p: { idTokenHint?: string; postLogoutRedirectUri?: string; state?: string; cookieHeader?: string | null }): Promise<Redirect> {
+    const target = this.#logoutTarget(p.postLogoutRedirectUri);
+    const local = await this.delivery.logout(p.cookieHeader ?? null);
     const url = await this.idp.endSessionUrl({
-      idTokenHint: p.idTokenHint,
+      idTokenHint: p.idTokenHint ?? local.idTokenHint,
       postLogoutRedirectUri: target,
       state: p.state ?? randomToken(),
     });
-    return { location: url.toString() };
+    return { location: url.toString(), setCookies: local.setCookies };
+  }
+
+  #logoutTarget(given: string | undefined): string {
+    const target = given ?? this.opts.postLogoutRedirectUris[0]!;
+    if (!this.opts.postLogoutRedirectUris.includes(target)) {
+      throw new InvalidRequest('post_logout_redirect_uri is not in the allow-list (ZITAUTH_POST_LOGOUT_REDIRECT_URIS).');
+    }
+    return target;
   }
 }
 
 /** The login service from the configuration: state cookie scoped to the callback path, single-use states. */
-export function createLoginService(deps: { config: Config; idp: IdpClient; now?: () => number }): LoginService {
+export function createLoginService(deps: { config: Config; idp: IdpClient; used: OnceSet; delivery?: TokenDelivery; now?: () => number }): LoginService {
   const { config, idp, now } = deps;
   const cookies = new StateCookies(config.cookieSecret, {
     ttlSec: config.loginTtlSec,
@@ -99,11 +118,17 @@ export function createLoginService(deps: { config: Config; idp: IdpClient; now?:
     path: new URL(config.redirectUri).pathname,
     now,
   });
-  const used = new UsedStates({ ttlMs: config.loginTtlSec * 1000, max: 100_000, now });
-  return new LoginService(idp, cookies, used, {
-    scopes: config.loginScopes,
-    spaOrigin: config.spaOrigin,
-    returnToOrigins: config.returnToOrigins,
-    postLogoutRedirectUris: config.postLogoutRedirectUris,
-  });
+  return new LoginService(
+    idp,
+    cookies,
+    deps.used,
+    {
+      scopes: config.loginScopes,
+      spaOrigin: config.spaOrigin,
+      returnToOrigins: config.returnToOrigins,
+      postLogoutRedirectUris: config.postLogoutRedirectUris,
+      loginTtlSec: config.loginTtlSec,
+    },
+    deps.delivery,
+  );
 }

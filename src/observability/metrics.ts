@@ -18,7 +18,7 @@ interface Cell {
   n: number;
 }
 
-class Counter {
+export class Counter {
   readonly #cells = new Map<string, Cell>();
   constructor(readonly name: string, readonly help: string) {}
   inc(labels: Labels = {}, by = 1): void {
@@ -106,6 +106,15 @@ export class Metrics {
   // Bounded like the counter itself: routes are the app's, statuses the few it answers.
   private readonly requestSeries = new Map<string, Map<number, { count: Cell; series: Series }>>();
 
+  private readonly counters: Counter[] = [];
+
+  /** A further counter family (e.g. sessions), rendered with the rest. */
+  counter(name: string, help: string): Counter {
+    const c = new Counter(name, help);
+    this.counters.push(c);
+    return c;
+  }
+
   /** Registers a value owned elsewhere (cache counters) that is read at scrape time. */
   gauge(name: string, help: string, type: 'counter' | 'gauge', read: () => number): void {
     this.extra.push(new CallbackMetric(name, help, type, read));
@@ -135,7 +144,7 @@ export class Metrics {
 
   render(): string {
     return (
-      [this.requests, this.requestDuration, this.idpCalls, this.idpDuration, this.jwksRefreshes, this.rejections, ...this.extra]
+      [this.requests, this.requestDuration, this.idpCalls, this.idpDuration, this.jwksRefreshes, this.rejections, ...this.counters, ...this.extra]
         .map((m) => m.render())
         .join('\n') + '\n'
     );

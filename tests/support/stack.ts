@@ -56,7 +56,7 @@ export interface Stack {
 }
 
 export async function startStack(
-  opts: { env?: Record<string, string | undefined>; idp?: Partial<DevIdpOptions>; port?: number; mode?: ConfigMode } = {},
+  opts: { env?: Record<string, string | undefined>; idp?: Partial<DevIdpOptions>; port?: number; mode?: ConfigMode; io?: ServiceIo } = {},
 ): Promise<Stack> {
   const port = opts.port ?? freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -106,7 +106,7 @@ export async function startStack(
     stops.push(stop);
     return { url: `http://127.0.0.1:${app.server!.port}`, services, app, stop };
   };
-  const main = await gateway({}, port);
+  const main = await gateway({}, port, opts.io);
   return {
     idp,
     mode: opts.mode ?? 'discovery',

@@ -5,12 +5,14 @@
  * them on every request, and Elysia's throw → error-hook path costs more than rejecting a junk
  * token itself.
  */
-import { InvalidRequest, InvalidToken } from '../../errors.ts';
+import { InvalidRequest, InvalidToken, SessionRequired } from '../../errors.ts';
+import type { SessionService } from '../../session/service.ts';
+import { checkRequirements } from '../../tokens/requirements.ts';
 import type { FailureResponder } from '../core.ts';
 import { loginRedirect, type BrowserLogin } from './browser-login.ts';
 import type { TokenCheck } from './check.ts';
 import { identityHeaderCache } from './identity-headers.ts';
-import type { ForwardAuthParams, Requirements } from './query.ts';
+import { hasRequirements, type ForwardAuthParams, type Requirements } from './query.ts';
 import { claimsResponse, failureResponse, jsonResponse, type HeaderBag } from './respond.ts';
 
 export interface Answers {
@@ -25,9 +27,41 @@ export function createAnswers(deps: {
   fail?: FailureResponder;
   claimHeaders: Record<string, string>;
   browserLogin?: BrowserLogin;
+  /** Session mode: forward-auth also accepts the session cookie (a browser login for any app). */
+  sessions?: Pick<SessionService, 'cookie' | 'resolve'> | undefined;
+  /** Session mode: forward-auth answers carry the session's access token for the upstream. */
+  forwardAccessToken?: boolean;
 }): Answers {
-  const { check, fail, browserLogin } = deps;
+  const { check, fail, browserLogin, sessions } = deps;
   const identity = identityHeaderCache(deps.claimHeaders);
+
+  /** 302 to the login for a browser without credentials (`redirect=login`), else undefined. */
+  const loginFor = (request: Request, q: ForwardAuthParams, set: HeaderBag): Response | undefined => {
+    if (q.redirect !== 'login' || browserLogin === undefined) return undefined;
+    const location = loginRedirect(request.headers, browserLogin);
+    if (location === undefined) return undefined;
+    const headers = set.headers as Record<string, string>;
+    headers.location = location;
+    set.headers = {};
+    return new Response(null, { status: 302, headers });
+  };
+
+  /** forward-auth with the session cookie instead of a bearer token. */
+  const fromSession = async (s: NonNullable<typeof sessions>, request: Request, q: ForwardAuthParams, set: HeaderBag): Promise<Response> => {
+    try {
+      const active = await s.resolve(request.headers.get('cookie'), { refresh: true });
+      if (active === undefined) return loginFor(request, q, set) ?? failureResponse(fail, new SessionRequired('no live session for the cookie'), set);
+      const claims = active.data.claims;
+      if (hasRequirements(q)) checkRequirements(claims, { roles: q.role, scopes: q.scope, audiences: q.aud });
+      const headers = identity(claims, false);
+      if (deps.forwardAccessToken) {
+        headers.push(['authorization', `Bearer ${active.data.accessToken}`], ['x-auth-request-access-token', active.data.accessToken]);
+      }
+      return jsonResponse(OK_BODY, set, headers);
+    } catch (e) {
+      return failureResponse(fail, e, set);
+    }
+  };
   return {
     validate(request, q, set) {
       // Claims are personal data tied to one token: no shared cache may keep or replay them.
@@ -42,15 +76,12 @@ export function createAnswers(deps: {
     forwardAuth(request, q, set) {
       set.headers['cache-control'] = 'no-store';
       const authorization = request.headers.get('authorization');
-      // A browser with no credentials at all gets the login instead of a 401 (`redirect=login`).
-      if (q.redirect === 'login' && browserLogin !== undefined && authorization === null) {
-        const location = loginRedirect(request.headers, browserLogin);
-        if (location !== undefined) {
-          const headers = set.headers as Record<string, string>;
-          headers.location = location;
-          set.headers = {};
-          return new Response(null, { status: 302, headers });
-        }
+      if (authorization === null) {
+        // A session cookie counts as credentials; a browser with none at all gets the login
+        // instead of a 401 (`redirect=login`).
+        if (sessions !== undefined && sessions.cookie.read(request.headers.get('cookie')) !== undefined) return fromSession(sessions, request, q, set);
+        const login = loginFor(request, q, set);
+        if (login !== undefined) return login;
       }
       return check.run(
         authorization,
