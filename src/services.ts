@@ -13,7 +13,7 @@ import { LoginService } from './login/service.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { Metrics } from './observability/metrics.ts';
 import type { Claims } from './tokens/introspection.ts';
-import type { TokenKind } from './tokens/format.ts';
+import type { JwtShaped, OpaqueShaped } from './tokens/format.ts';
 import { ZitAuthError } from './errors.ts';
 
 /** Injectable I/O (style habit 4): tests pass their own fetch, clock and log sink. */
@@ -40,9 +40,19 @@ export class ValidatorHolder {
     return this.current?.cached(token);
   }
 
-  validate(token: string, kind?: TokenKind): Promise<Claims> {
-    if (this.current) return this.current.validate(token, kind);
-    return this.get().then((v) => v.validate(token, kind));
+  validate(token: string): Promise<Claims> {
+    if (this.current) return this.current.validate(token);
+    return this.get().then((v) => v.validate(token));
+  }
+
+  validateJwt(token: JwtShaped): Claims | Promise<Claims> {
+    if (this.current) return this.current.validateJwt(token);
+    return this.get().then((v) => v.validateJwt(token));
+  }
+
+  validateOpaque(token: OpaqueShaped): Promise<Claims> {
+    if (this.current) return this.current.validateOpaque(token);
+    return this.get().then((v) => v.validateOpaque(token));
   }
 
   get(): Promise<TokenValidator> {
@@ -94,7 +104,6 @@ export async function createServices(config: Config, io: ServiceIo = {}): Promis
       jwksUri: meta.jwks_uri,
       fetch: io.fetch,
       timeoutMs: config.httpTimeoutMs,
-      now,
       onRefresh: (ok, ms) => {
         metrics.jwksRefreshes.inc({ outcome: ok ? 'ok' : 'error' });
         metrics.recordIdpCall('jwks', ms / 1000, ok);

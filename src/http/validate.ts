@@ -1,6 +1,6 @@
 import { Elysia, t } from 'elysia';
 import { malformedBearer, splitBearer } from './bearer.ts';
-import { tokenShape, type TokenKind } from '../tokens/format.ts';
+import { isJwtShaped, isOpaqueShaped, type JwtShaped, type OpaqueShaped } from '../tokens/format.ts';
 import { Claims, ErrorBody, RequirementsQuery } from './schemas.ts';
 import { checkRequirements, flattenRoles } from '../tokens/requirements.ts';
 import type { Claims as TokenClaims } from '../tokens/introspection.ts';
@@ -24,8 +24,10 @@ const hasRequirements = (q: Requirements) => !!(q.role?.length || q.scope?.lengt
 export interface Validator {
   /** Synchronous cache peek (the hot path: no promise for a repeated token). */
   cached(token: string): TokenClaims | undefined;
-  /** `kind`: the shape already matched by the caller, so the token is not scanned twice. */
-  validate(token: string, kind?: TokenKind): Promise<TokenClaims>;
+  /** A JWT-shaped miss: synchronous when its signing key is known, a promise otherwise. */
+  validateJwt(token: JwtShaped): TokenClaims | Promise<TokenClaims>;
+  /** An opaque-shaped miss: introspection. */
+  validateOpaque(token: OpaqueShaped): Promise<TokenClaims>;
 }
 
 /** Where forward-auth may send a browser that arrives without a token (`?redirect=login`). */
@@ -88,11 +90,16 @@ export function createTokenCheck(deps: {
       return hit;
     }
     // Only a miss needs the charset check: cached tokens passed it when they were validated.
-    // One scan gives both the check (RFC 6750 b64token, else 400) and the kind for the validator.
-    const kind = tokenShape(token);
-    if (kind === undefined) throw malformedBearer();
-    const claims = validator.validate(token, kind);
+    // The shape guards brand the token, so the validator does not scan it again.
+    let claims: TokenClaims | Promise<TokenClaims>;
+    if (isJwtShaped(token)) claims = validator.validateJwt(token);
+    else if (isOpaqueShaped(token)) claims = validator.validateOpaque(token);
+    else throw malformedBearer();
     if (!hasRequirements(q)) return claims;
+    if (!(claims instanceof Promise)) {
+      checkRequirements(claims, { roles: q.role, scopes: q.scope, audiences: q.aud });
+      return claims;
+    }
     return claims.then((c) => {
       checkRequirements(c, { roles: q.role, scopes: q.scope, audiences: q.aud });
       return c;
@@ -159,7 +166,7 @@ export function validateRoutes(deps: { checks: TokenCheck; claimHeaders: Record<
         // nginx auth_request accepts only 2xx/401/403 from the subrequest: a malformed header is
         // reported as 401 here (still with an RFC 6750 body) so the proxy maps it correctly.
         // Like /validate, failures are answered here: proxies call this on every request.
-        const reject = (e: unknown) => failed(e instanceof InvalidRequest ? new InvalidToken(e.message) : e, set);
+        const reject = (e: unknown) => failed(e instanceof InvalidRequest ? new InvalidToken('bad_request', { description: e.message }) : e, set);
         try {
           const claims = check(request.headers.get('authorization') ?? undefined, query);
           return claims instanceof Promise ? claims.then((c) => ok(c, false), reject) : ok(claims, true);
