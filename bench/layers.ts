@@ -74,9 +74,12 @@ async function handlerFor(layer: Layer, o: { issuer: string; audience: string; c
   if (layer === 'verifier') {
     const { createJwtVerifier } = await import('../src/tokens/verifier.ts');
     const verifier = createJwtVerifier({ issuer: o.issuer, audience: [o.audience], algorithms: config.algorithms, clockToleranceSec: config.clockToleranceSec, jwks: s.validator.jwks! });
+    const { isJwtShaped } = await import('../src/tokens/format.ts');
     return async (req) => {
       try {
-        return Response.json(await verifier.verify(tokenOf(req)));
+        const token = tokenOf(req);
+        if (!isJwtShaped(token)) return unauthorized();
+        return Response.json(await verifier.verify(token));
       } catch {
         return unauthorized();
       }

@@ -86,10 +86,79 @@ export class InvalidRequest extends ZitAuthError {
   }
 }
 
+/**
+ * Why a token was refused, as data (style habit 13): metrics, logs and tests use this, never the
+ * description text. A closed union: a new kind of rejection needs a new member here.
+ */
+export type RejectionReason =
+  /** Not a well-formed token: shape, base64url, UTF-8, JSON, or a registered claim of the wrong type. */
+  | 'malformed'
+  /** Longer than the configured bound; refused before any parsing. */
+  | 'too_large'
+  /** The Authorization header itself is missing or malformed (forward-auth answers 401 for it). */
+  | 'bad_request'
+  /** Header `alg` not allowed, or not what the selected key is published for (RFC 8725 §3.1). */
+  | 'algorithm'
+  /** Header `typ` is not an access-token type (RFC 7515 §4.1.9, RFC 9068 §2.1). */
+  | 'type'
+  /** A header parameter we must not ignore: `crit` (RFC 7515 §4.1.11) or `b64` (RFC 7797). */
+  | 'header'
+  /** No published key matches the token's `kid` (also after refetching the key set). */
+  | 'unknown_key'
+  | 'bad_signature'
+  | 'issuer'
+  | 'audience'
+  /** No `exp` claim (RFC 9068 §2.2 requires it). */
+  | 'no_expiry'
+  | 'expired'
+  /** `nbf` is in the future (beyond the clock tolerance). */
+  | 'not_yet_valid'
+  /** `iat` is in the future (beyond the clock tolerance). */
+  | 'issued_in_future'
+  /** `exp` lies further ahead than the longest lifetime we accept. */
+  | 'lifetime'
+  /** Introspection answered `active: false` (RFC 7662 §2.2). */
+  | 'inactive'
+  /** An opaque token, but no introspection is configured. */
+  | 'opaque_unsupported'
+  /** The IdP itself refused the token (e.g. userinfo answered 401). */
+  | 'idp_rejected';
+
+/** The client-facing description of each reason: short, fixed, never echoing input. */
+export const REJECTION_DESCRIPTIONS: Readonly<Record<RejectionReason, string>> = {
+  malformed: 'malformed token',
+  too_large: 'token too large',
+  bad_request: 'malformed request',
+  algorithm: 'algorithm not allowed',
+  type: 'token type not accepted',
+  header: 'unsupported token header',
+  unknown_key: 'unknown signing key',
+  bad_signature: 'signature invalid',
+  issuer: 'issuer mismatch',
+  audience: 'audience mismatch',
+  no_expiry: 'token has no expiry',
+  expired: 'token expired',
+  not_yet_valid: 'token not yet valid',
+  issued_in_future: 'token issued in the future',
+  lifetime: 'token lifetime too long',
+  inactive: 'token inactive',
+  opaque_unsupported: 'opaque tokens need introspection (set ZITAUTH_INTROSPECTION_KEY_FILE)',
+  idp_rejected: 'The identity provider rejected the access token.',
+};
+
 /** 401 — a bearer token was presented but is not acceptable (RFC 6750 `invalid_token`). */
 export class InvalidToken extends ZitAuthError {
-  constructor(description: string, opts?: { detail?: string; cause?: unknown }) {
-    super('INVALID_TOKEN', 401, 'invalid_token', description, { ...opts, bearerChallenge: true });
+  /** Why the token was refused; see {@link RejectionReason}. */
+  readonly reason: RejectionReason;
+
+  /** `description` overrides the reason's fixed text in {@link REJECTION_DESCRIPTIONS}. */
+  constructor(reason: RejectionReason, opts: { description?: string; detail?: string; cause?: unknown } = {}) {
+    super('INVALID_TOKEN', 401, 'invalid_token', opts.description ?? REJECTION_DESCRIPTIONS[reason], {
+      detail: opts.detail,
+      cause: opts.cause,
+      bearerChallenge: true,
+    });
+    this.reason = reason;
   }
 }
 

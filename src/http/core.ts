@@ -50,8 +50,9 @@ export function failureResponder(logger: Logger): FailureResponder {
     if (err.status >= 500) {
       const path = request ? new URL(request.url).pathname : undefined;
       logger.error('request failed', { requestId, path, code: err.code, detail: err.detail });
-    } else if (err.detail && logger.enabled('debug')) {
-      logger.debug('request rejected', { requestId, code: err.code, detail: err.detail });
+    } else if (logger.enabled('debug')) {
+      const reason = (err as { reason?: string }).reason;
+      logger.debug('request rejected', { requestId, code: err.code, ...(reason === undefined ? {} : { reason }), detail: err.detail });
     }
     return errorResponse(err, requestId);
   };

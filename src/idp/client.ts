@@ -309,7 +309,7 @@ export function mapIdpError(err: unknown, endpoint: IdpEndpoint): ZitAuthError {
     const detail = `${endpoint} answered ${err.status} ${err.error}: ${err.error_description ?? ''}`;
     if (err.status >= 500) return new IdpBadResponse(`The identity provider failed (${endpoint}).`, { detail });
     if (endpoint === 'userinfo' && (err.status === 401 || err.status === 403)) {
-      return new InvalidToken('The identity provider rejected the access token.', { detail });
+      return new InvalidToken('idp_rejected', { detail });
     }
     return new IdpRejected(safeErrorCode(err.error), describeRejection(err.error, endpoint), {
       status: err.status === 401 ? 401 : 400,
@@ -318,7 +318,7 @@ export function mapIdpError(err: unknown, endpoint: IdpEndpoint): ZitAuthError {
   }
   if (err instanceof oauth.WWWAuthenticateChallengeError) {
     const detail = `${endpoint} answered ${err.status} with a WWW-Authenticate challenge`;
-    if (endpoint === 'userinfo') return new InvalidToken('The identity provider rejected the access token.', { detail });
+    if (endpoint === 'userinfo') return new InvalidToken('idp_rejected', { detail });
     return new IdpRejected('invalid_client', `The identity provider refused the request (${endpoint}).`, { status: 401, detail });
   }
   if (err instanceof oauth.AuthorizationResponseError) {
@@ -330,7 +330,7 @@ export function mapIdpError(err: unknown, endpoint: IdpEndpoint): ZitAuthError {
       // Non-2xx non-JSON answers (e.g. an HTML 502 page from a proxy).
       const status = (err.cause as Response | undefined)?.status;
       if (endpoint === 'userinfo' && status === 401) {
-        return new InvalidToken('The identity provider rejected the access token.', { detail });
+        return new InvalidToken('idp_rejected', { detail });
       }
     }
     return new IdpBadResponse(`The identity provider answered with an invalid response (${endpoint}).`, { detail, cause: err });

@@ -3,6 +3,7 @@
  * metadata, so lazily), the JWT verifier with the audience rule, and the result caches.
  */
 import type { Config } from '../config/index.ts';
+import { ZitAuthError } from '../errors.ts';
 import type { IdpClient } from '../idp/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -32,13 +33,27 @@ export function createLazyValidator(d: ValidatorDeps): LazyValidator {
       jwksUri: meta.jwks_uri,
       fetch: d.fetch,
       timeoutMs: config.httpTimeoutMs,
-      now: d.now,
+      minRefreshIntervalMs: config.jwksMinRefreshIntervalMs,
+      maxAgeMs: config.jwksMaxAgeSec * 1000,
       onRefresh: (ok, ms) => {
         metrics.jwksRefreshes.inc({ outcome: ok ? 'ok' : 'error' });
         metrics.recordIdpCall('jwks', ms / 1000, ok);
-        if (!ok) d.logger.warn('JWKS refresh failed; the last good keys stay in use');
+        if (ok) reportIgnored();
       },
+      onRefreshFailed: (err) =>
+        d.logger.warn('JWKS refresh failed; the last good keys stay in use', {
+          code: err instanceof ZitAuthError ? err.code : 'SERVER_ERROR',
+          detail: err instanceof ZitAuthError ? err.detail ?? err.message : String(err),
+        }),
     });
+    // Keys the set lists but that can verify nothing (say, an unsupported type): once per change.
+    let reported = '';
+    const reportIgnored = () => {
+      const ignored = jwks.ignoredKeys;
+      const now = JSON.stringify(ignored);
+      if (now !== reported && ignored.length > 0) d.logger.warn('JWKS lists keys that cannot verify tokens; they are ignored', { keys: ignored });
+      reported = now;
+    };
     const verifier = createJwtVerifier({
       issuer: meta.issuer,
       audience: (aud, claims) => acceptsAudience(d.audience, aud, claims),

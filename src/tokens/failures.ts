@@ -1,21 +1,19 @@
 /**
  * Which token rejections are worth remembering. A negative cache must not remember failures that
- * may turn into successes shortly: a token that is not yet valid (`nbf`), or one signed with a key
- * we have not seen yet (the IdP may have just rotated and our refetch was held back by cooldown).
- * Such errors are tagged here when they are created; everything else an {@link InvalidToken}
- * reports is permanent for the token.
+ * may turn into successes shortly: a token that is not yet valid (`nbf`, or `iat` a little ahead
+ * of our clock), or one signed with a key the IdP has not published to us yet (Zitadel signs with
+ * a new key at once, and its key list may lag behind). The reason says which is which.
  */
-import { InvalidToken } from '../errors.ts';
+import { InvalidToken, type RejectionReason } from '../errors.ts';
 
-const transient = new WeakSet<object>();
+const TRANSIENT: ReadonlySet<RejectionReason> = new Set<RejectionReason>(['not_yet_valid', 'issued_in_future', 'unknown_key']);
 
-/** Tags `err` as a failure that may resolve itself; returns it for `throw markTransient(...)`. */
-export function markTransient<E extends object>(err: E): E {
-  transient.add(err);
-  return err;
+/** True for rejections whose reason may resolve itself with time (see the module comment). */
+export function isTransientReason(reason: RejectionReason): boolean {
+  return TRANSIENT.has(reason);
 }
 
 /** True for token rejections that will not change on retry, i.e. safe for a negative cache. */
-export function isPermanentFailure(err: unknown): boolean {
-  return err instanceof InvalidToken && !transient.has(err);
+export function isPermanentFailure(err: unknown): err is InvalidToken {
+  return err instanceof InvalidToken && !TRANSIENT.has(err.reason);
 }

@@ -17,13 +17,26 @@ const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 // RFC 6750 b64token: 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
 const OPAQUE_SHAPE = /^[A-Za-z0-9\-._~+/]+=*$/;
 
+declare const jwtShaped: unique symbol;
+declare const opaqueShaped: unique symbol;
+
+/**
+ * A string already matched against the compact JWS shape (three non-empty base64url segments).
+ * Only {@link isJwtShaped} produces it, so a function taking `JwtShaped` states in its type that
+ * the scan was done (style habit 14) instead of trusting a `shapeChecked` flag.
+ */
+export type JwtShaped = string & { readonly [jwtShaped]: true };
+
+/** A string already matched against the RFC 6750 `b64token` alphabet; see {@link isOpaqueShaped}. */
+export type OpaqueShaped = string & { readonly [opaqueShaped]: true };
+
 /** True when `token` looks like a compact JWS (three base64url segments). No decoding happens. */
-export function isJwtShaped(token: string): boolean {
+export function isJwtShaped(token: string): token is JwtShaped {
   return JWT_SHAPE.test(token);
 }
 
 /** True when `token` only uses the RFC 6750 `b64token` alphabet (what an opaque token may contain). */
-export function isOpaqueShaped(token: string): boolean {
+export function isOpaqueShaped(token: string): token is OpaqueShaped {
   return OPAQUE_SHAPE.test(token);
 }
 
@@ -32,8 +45,7 @@ export type TokenKind = 'jwt' | 'opaque';
 
 /**
  * The kind of `token` from one pass over it (for a JWT), or undefined when it is neither shape.
- * No length check: callers bound the length first. The HTTP layer calls this once per cache miss
- * and hands the kind down, so a ~1 KB token is scanned once, not once per layer.
+ * No length check: callers bound the length first.
  */
 export function tokenShape(token: string): TokenKind | undefined {
   if (JWT_SHAPE.test(token)) return 'jwt';
@@ -42,15 +54,23 @@ export function tokenShape(token: string): TokenKind | undefined {
 }
 
 /**
- * Classifies a token or throws {@link InvalidToken}. The thrown descriptions never echo the token.
+ * Throws {@link InvalidToken} `malformed` for an empty token and `too_large` for one longer than
+ * `maxLength` (UTF-16 code units). Runs before any regex, so no scan ever covers a huge input.
+ */
+export function checkLength(token: string, maxLength: number = DEFAULT_MAX_TOKEN_LENGTH): void {
+  if (token.length === 0) throw new InvalidToken('malformed', { detail: 'empty token' });
+  if (token.length > maxLength) throw new InvalidToken('too_large', { detail: `length ${token.length} > ${maxLength}` });
+}
+
+/**
+ * Classifies a token or throws {@link InvalidToken} (`malformed` / `too_large`). The thrown
+ * descriptions never echo the token.
  *
  * @param maxLength longest accepted token, in UTF-16 code units (defaults to {@link DEFAULT_MAX_TOKEN_LENGTH})
  */
 export function classifyToken(token: string, maxLength: number = DEFAULT_MAX_TOKEN_LENGTH): TokenKind {
-  if (token.length === 0) throw new InvalidToken('malformed token', { detail: 'empty token' });
-  // The length check comes first so the regexes never run over a huge input.
-  if (token.length > maxLength) throw new InvalidToken('token too large', { detail: `length ${token.length} > ${maxLength}` });
+  checkLength(token, maxLength);
   const kind = tokenShape(token);
-  if (kind === undefined) throw new InvalidToken('malformed token', { detail: 'characters outside the b64token alphabet' });
+  if (kind === undefined) throw new InvalidToken('malformed', { detail: 'characters outside the b64token alphabet' });
   return kind;
 }

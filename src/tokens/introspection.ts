@@ -35,7 +35,7 @@ const NOT_CLAIMS = new Set(['active', 'token_type']);
  * Turns an introspection response into {@link Claims}: every member except `active` and
  * `token_type` is kept as given (`aud` stays a string or an array, as the IdP sent it).
  *
- * @throws InvalidToken "token inactive" when `active` is not `true`
+ * @throws InvalidToken `inactive` when `active` is not `true`
  * @throws IdpBadResponse when the body is not an object or a registered claim has the wrong type
  */
 export function normalizeIntrospection(json: unknown): Claims {
@@ -44,7 +44,7 @@ export function normalizeIntrospection(json: unknown): Claims {
   }
   const body = json as Record<string, unknown>;
   // RFC 7662 §2.2: anything but a literal true is inactive.
-  if (body.active !== true) throw new InvalidToken('token inactive');
+  if (body.active !== true) throw new InvalidToken('inactive');
   const claims: Record<string, unknown> = {};
   for (const key in body) {
     if (!NOT_CLAIMS.has(key) && Object.hasOwn(body, key)) claims[key] = body[key];

@@ -3,7 +3,7 @@
  * while Zitadel is down. {@link LazyValidator} builds the validator on first use (retrying
  * through the IdP client's own discovery back-off) and then stays out of the hot path.
  */
-import type { TokenKind } from './format.ts';
+import type { JwtShaped, OpaqueShaped } from './format.ts';
 import type { Claims } from './introspection.ts';
 import type { JwksCache } from './jwks.ts';
 import type { TokenValidator } from './validator.ts';
@@ -34,9 +34,21 @@ export class LazyValidator {
     return this.current?.cached(token);
   }
 
-  validate(token: string, kind?: TokenKind): Promise<Claims> {
-    if (this.current) return this.current.validate(token, kind);
-    return this.get().then((v) => v.validate(token, kind));
+  /** Any token; checks length and shape itself. */
+  validate(token: string): Promise<Claims> {
+    if (this.current) return this.current.validate(token);
+    return this.get().then((v) => v.validate(token));
+  }
+
+  /** A JWT-shaped token: synchronous unless the validator must be built or a JWKS fetched. */
+  validateJwt(token: JwtShaped): Claims | Promise<Claims> {
+    if (this.current) return this.current.validateJwt(token);
+    return this.get().then((v) => v.validateJwt(token));
+  }
+
+  validateOpaque(token: OpaqueShaped): Promise<Claims> {
+    if (this.current) return this.current.validateOpaque(token);
+    return this.get().then((v) => v.validateOpaque(token));
   }
 
   get(): Promise<TokenValidator> {

@@ -4,12 +4,13 @@
  *
  * Hot path for a repeated token ({@link TokenValidator.cached}): one `Map` lookup keyed by the
  * token and one clock read — no regex, no decoding, no allocation. A miss whose shape the caller
- * already knows adds no second scan of the token.
+ * already checked (a {@link JwtShaped} / {@link OpaqueShaped} token) adds no second scan, and a
+ * JWT whose key is known is verified synchronously: no promise unless the IdP must be asked.
  */
 import { InvalidToken, ZitAuthError } from '../errors.ts';
 import { ResultCache, type CacheStats } from './cache.ts';
 import { isPermanentFailure } from './failures.ts';
-import { classifyToken, DEFAULT_MAX_TOKEN_LENGTH, type TokenKind } from './format.ts';
+import { checkLength, DEFAULT_MAX_TOKEN_LENGTH, isJwtShaped, isOpaqueShaped, type JwtShaped, type OpaqueShaped } from './format.ts';
 import { normalizeIntrospection, type Claims } from './introspection.ts';
 import type { JwtVerifier } from './verifier.ts';
 
@@ -83,26 +84,57 @@ export class TokenValidator {
   /**
    * Returns the token's claims (shared and frozen: do not mutate) or rejects with a ZitAuthError:
    * {@link InvalidToken} for unacceptable tokens, 5xx IdP errors when the IdP is needed and down.
-   * `kind`: the token's shape when the caller has already matched it (see `tokenShape`); the
-   * shape is then not scanned again.
+   * Checks the token's length and shape itself; callers that already did use
+   * {@link validateJwt} / {@link validateOpaque}.
    */
-  validate(token: string, kind?: TokenKind): Promise<Claims> {
-    if (kind === undefined || token.length > this.#maxLength) {
-      try {
-        kind = classifyToken(token, this.#maxLength);
-      } catch (err) {
-        return Promise.reject(err);
-      }
+  validate(token: string): Promise<Claims> {
+    try {
+      // Length first, so the shape regexes never run over a huge input.
+      checkLength(token, this.#maxLength);
+      if (isJwtShaped(token)) return Promise.resolve(this.validateJwt(token));
+      if (isOpaqueShaped(token)) return this.validateOpaque(token);
+      throw new InvalidToken('malformed', { detail: 'characters outside the b64token alphabet' });
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /**
+   * {@link validate} for a token known to be JWT-shaped. Synchronous (claims returned, failures
+   * thrown) unless the token needs a JWKS fetch first; then a promise. The length is still bounded.
+   */
+  validateJwt(token: JwtShaped): Claims | Promise<Claims> {
+    checkLength(token, this.#maxLength);
+    this.#checkKeyEpoch();
+    const hit = this.#positive.get(token);
+    if (hit !== undefined) return hit;
+    const rejected = this.#negative.get(token);
+    if (rejected !== undefined) throw rejected;
+    const epoch = this.#keyEpoch;
+    let verified: Claims | Promise<Claims>;
+    try {
+      verified = this.#verifier.verify(token);
+    } catch (err) {
+      return this.#rejected(token, err);
+    }
+    if (verified instanceof Promise) return verified.then((c) => this.#accepted(token, c, epoch), (err: unknown) => this.#rejected(token, err));
+    return this.#accepted(token, verified, epoch);
+  }
+
+  /** {@link validate} for a token known to be b64token-shaped: RFC 7662 introspection, shared by concurrent callers. */
+  validateOpaque(token: OpaqueShaped): Promise<Claims> {
+    try {
+      checkLength(token, this.#maxLength);
+    } catch (err) {
+      return Promise.reject(err);
     }
     this.#checkKeyEpoch();
     const hit = this.#positive.get(token);
     if (hit !== undefined) return Promise.resolve(hit);
     const rejected = this.#negative.get(token);
     if (rejected !== undefined) return Promise.reject(rejected);
-    if (kind === 'jwt') return this.#verifyJwt(token);
-
     // Introspection is an IdP round trip: concurrent first requests for one opaque token share it.
-    // (JWTs are verified locally in ~50 µs; a shared-promise map cost more per miss than the rare
+    // (JWTs are verified locally; a shared-promise map would cost more per miss than the rare
     // duplicate verification it would save.)
     let pending = this.#pending.get(token);
     if (pending === undefined) {
@@ -121,24 +153,18 @@ export class TokenValidator {
     }
   }
 
-  // A promise chain, not an async function: one promise fewer on every cache miss.
-  #verifyJwt(token: string): Promise<Claims> {
-    const epoch = this.#keyEpoch;
-    return this.#verifier.verify(token, true).then(
-      (payload) => {
-        const claims: Claims = Object.freeze(payload);
-        // Do not store a result verified under keys that were replaced meanwhile.
-        // jose guaranteed a numeric exp (requiredClaims).
-        if (epoch === this.#verifier.keyEpoch) this.#positive.set(token, claims, (claims.exp as number) * 1000);
-        return claims;
-      },
-      (err: unknown) => this.#rejected(token, err),
-    );
+  /** Caches and returns verified claims (frozen: they are shared between requests). */
+  #accepted(token: string, payload: Claims, epoch: number): Claims {
+    const claims: Claims = Object.freeze(payload);
+    // Do not store a result verified under keys that were replaced meanwhile. The verifier
+    // guarantees a finite numeric exp.
+    if (epoch === this.#verifier.keyEpoch) this.#positive.set(token, claims, (claims.exp as number) * 1000);
+    return claims;
   }
 
   /** Remembers a permanent rejection for the negative TTL, then rethrows it. */
   #rejected(token: string, err: unknown): never {
-    if (isPermanentFailure(err)) this.#negative.set(token, err as ZitAuthError, this.#now() + this.#negativeTtlMs);
+    if (isPermanentFailure(err)) this.#negative.set(token, err, this.#now() + this.#negativeTtlMs);
     throw err;
   }
 
@@ -154,14 +180,14 @@ export class TokenValidator {
 
   async #introspectOnce(token: string): Promise<{ claims: Claims; expiresAt: number }> {
     if (this.#introspect === undefined) {
-      throw new InvalidToken('opaque tokens need introspection (set ZITAUTH_INTROSPECTION_KEY_FILE)');
+      throw new InvalidToken('opaque_unsupported');
     }
     const claims = Object.freeze(normalizeIntrospection(await this.#introspect(token)));
     const now = this.#now();
     let expiresAt = now + this.#introspectionTtlMs;
     if (typeof claims.exp === 'number') {
       // Defensive: the IdP should never call an expired token active.
-      if (claims.exp * 1000 <= now) throw new InvalidToken('token expired');
+      if (claims.exp * 1000 <= now) throw new InvalidToken('expired');
       expiresAt = Math.min(expiresAt, claims.exp * 1000);
     }
     return { claims, expiresAt };

@@ -89,7 +89,7 @@ export function createAnswers(deps: {
         (claims, cached) => jsonResponse(OK_BODY, set, identity(claims, cached)),
         // nginx auth_request accepts only 2xx/401/403 from the subrequest: a malformed header is
         // answered 401 here (still with an RFC 6750 body) so the proxy maps it correctly.
-        (e) => failureResponse(fail, e instanceof InvalidRequest ? new InvalidToken(e.message) : e, set),
+        (e) => failureResponse(fail, e instanceof InvalidRequest ? new InvalidToken('bad_request', { description: e.message }) : e, set),
       );
     },
   };

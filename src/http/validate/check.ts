@@ -5,7 +5,7 @@
  * whether the claims came from the cache (only cached claims get their serializations memoized).
  */
 import { InvalidToken, type ZitAuthError } from '../../errors.ts';
-import { tokenShape, type TokenKind } from '../../tokens/format.ts';
+import { isJwtShaped, isOpaqueShaped, type JwtShaped, type OpaqueShaped } from '../../tokens/format.ts';
 import type { Claims } from '../../tokens/introspection.ts';
 import { checkRequirements } from '../../tokens/requirements.ts';
 import { malformedBearer, splitBearer } from '../bearer.ts';
@@ -15,8 +15,10 @@ import { hasRequirements, type Requirements } from './query.ts';
 export interface Validator {
   /** Synchronous cache peek (the hot path: no promise for a repeated token). */
   cached(token: string): Claims | undefined;
-  /** `kind`: the shape already matched by the caller, so the token is not scanned twice. */
-  validate(token: string, kind?: TokenKind): Claims | Promise<Claims>;
+  /** A JWT-shaped token: synchronous unless a JWKS fetch is needed first. */
+  validateJwt(token: JwtShaped): Claims | Promise<Claims>;
+  /** A b64token-shaped (opaque) token: introspection. */
+  validateOpaque(token: OpaqueShaped): Promise<Claims>;
 }
 
 /** What the answer does with the claims: `cached` is true when they came from the cache. */
@@ -55,9 +57,9 @@ export function createTokenCheck(deps: {
         return failWith(fail)(e);
       }
       // Only a miss needs the charset check: cached tokens passed it when they were validated.
-      // One scan gives both the check (RFC 6750 b64token, else 400) and the kind for the validator.
-      const kind = tokenShape(token);
-      if (kind === undefined) return fail(malformedBearer());
+      // The shape guards brand the token for the validator (RFC 6750 b64token, else 400).
+      const jwt = isJwtShaped(token);
+      if (!jwt && !isOpaqueShaped(token)) return fail(malformedBearer());
       const accept = (claims: Claims): Response => {
         if (hasRequirements(q)) checkRequirements(claims, { roles: q.role, scopes: q.scope, audiences: q.aud });
         return ok(claims, false);
@@ -71,7 +73,7 @@ export function createTokenCheck(deps: {
         }
       };
       try {
-        const claims = validator.validate(token, kind);
+        const claims = jwt ? validator.validateJwt(token as JwtShaped) : validator.validateOpaque(token as OpaqueShaped);
         // One promise per miss that needs the IdP or a key fetch; none when verification is synchronous.
         return claims instanceof Promise ? claims.then(settle, onError) : settle(claims);
       } catch (e) {
