@@ -24,7 +24,7 @@ export function createApp(s: Services) {
     highVolumeRoutes: [VALIDATE_PATH, FORWARD_AUTH_PATH],
   });
   const answers = createAnswers({
-    check: createTokenCheck({ validator: s.validator, onRejected: (e) => s.metrics.recordRejection(e) }),
+    check: createTokenCheck({ validator: s.validator, onRejected: (e) => s.metrics.recordRejection(e.reason) }),
     fail: failureResponder(s.logger),
     claimHeaders: s.config.forwardAuthClaimHeaders,
     // forward-auth `?redirect=login` sends browsers to our own login route.

@@ -1,5 +1,5 @@
 import { Elysia, ElysiaCustomStatusResponse } from 'elysia';
-import { toZitAuthError, type ZitAuthError } from '../errors.ts';
+import { InvalidToken, toZitAuthError, type ZitAuthError } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 
@@ -51,7 +51,7 @@ export function failureResponder(logger: Logger): FailureResponder {
       const path = request ? new URL(request.url).pathname : undefined;
       logger.error('request failed', { requestId, path, code: err.code, detail: err.detail });
     } else if (logger.enabled('debug')) {
-      const reason = (err as { reason?: string }).reason;
+      const reason = err instanceof InvalidToken ? err.reason : undefined;
       logger.debug('request rejected', { requestId, code: err.code, ...(reason === undefined ? {} : { reason }), detail: err.detail });
     }
     return errorResponse(err, requestId);

@@ -133,8 +133,8 @@ export class Metrics {
   }
 
   /** One rejected token; the reason is a closed vocabulary (errors.ts), so the series stay few. */
-  recordRejection(error: { reason?: string; code: string }): void {
-    this.rejections.inc({ reason: error.reason ?? error.code.toLowerCase() });
+  recordRejection(reason: string): void {
+    this.rejections.inc({ reason });
   }
 
   recordIdpCall(endpoint: string, seconds: number, ok: boolean): void {

@@ -4,7 +4,7 @@
  * returned result: a cache hit then costs no promise and no result object, and the answer knows
  * whether the claims came from the cache (only cached claims get their serializations memoized).
  */
-import { InvalidToken, type ZitAuthError } from '../../errors.ts';
+import { InvalidToken } from '../../errors.ts';
 import { isJwtShaped, isOpaqueShaped, type JwtShaped, type OpaqueShaped } from '../../tokens/format.ts';
 import type { Claims } from '../../tokens/introspection.ts';
 import { checkRequirements } from '../../tokens/requirements.ts';
@@ -36,7 +36,7 @@ export interface TokenCheck {
 export function createTokenCheck(deps: {
   validator: Validator;
   /** Told about every rejected token (metrics: `zitauth_validate_rejections_total{reason}`). */
-  onRejected?: (error: ZitAuthError) => void;
+  onRejected?: (error: InvalidToken) => void;
 }): TokenCheck {
   const { validator, onRejected } = deps;
   const failWith = (fail: OnFailure) => (e: unknown) => {
