@@ -5,6 +5,7 @@ import { corsPlugin } from './http/cors.ts';
 import { opsRoutes } from './http/ops.ts';
 import { authRoutes } from './http/auth.ts';
 import { sessionRoutes } from './http/session.ts';
+import { backchannelRoutes } from './http/backchannel.ts';
 import { createAnswers, createTokenCheck, FORWARD_AUTH_PATH, nativeTokenRoutes, validateRoutes, VALIDATE_PATH } from './http/validate/index.ts';
 import { userinfoRoutes } from './http/userinfo.ts';
 import { m2mRoutes } from './http/m2m.ts';
@@ -46,6 +47,7 @@ export function createApp(s: Services) {
     .use(opsRoutes({ readiness: () => s.validator.readiness(), metrics: s.metrics, version: VERSION }))
     .use(authRoutes(s.login, `${s.config.spaOrigin}/`))
     .use(sessionRoutes({ sessions: s.sessions, login: s.login, allowedOrigins: new Set([s.config.session.origin, s.config.spaOrigin]) }))
+    .use(backchannelRoutes({ ...s.backchannel, log: (f) => s.logger.info('back-channel logout', f) }))
     .use(validateRoutes(answers))
     .use(userinfoRoutes(s.idp))
     .use(m2mRoutes({ gate: s.gate, tokens: s.m2m, unavailableReason: s.m2mUnavailableReason }))

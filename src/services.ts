@@ -18,7 +18,7 @@ import { Metrics } from './observability/metrics.ts';
 import { registerValidatorMetrics } from './observability/validator-metrics.ts';
 import { sessionMetrics } from './observability/session-metrics.ts';
 import { createStores, type Stores } from './store/index.ts';
-import { createSessionService } from './session/factory.ts';
+import { createBackchannel, createSessionService } from './session/factory.ts';
 import { sessionDelivery } from './session/delivery.ts';
 import type { SessionService } from './session/service.ts';
 
@@ -38,6 +38,7 @@ export interface Services {
   login: LoginService;
   /** Session mode only (ZITAUTH_LOGIN_MODE=session). */
   sessions: SessionService | undefined;
+  backchannel: ReturnType<typeof createBackchannel>;
   stores: Stores;
   gate: ApiKeyGate;
   m2m: TokenBroker | undefined;
@@ -74,6 +75,7 @@ export async function createServices(config: Config, io: ServiceIo = {}): Promis
       ? createSessionService({ config, stores, idp, validator, logger, events: sessionMetrics(metrics, stores), now: io.now })
       : undefined;
   const login = createLoginService({ config, idp, used: stores.once, delivery: sessions && sessionDelivery(sessions), now: io.now });
+  const backchannel = createBackchannel({ config, idp, validator, stores, sessions, now: io.now });
   if (config.cookieSecretGenerated) {
     logger.warn(
       `ZITAUTH_COOKIE_SECRET is not set: using a random per-process secret. Logins in progress fail after a restart${sessions ? ', sessions end with it' : ''}, and replicas cannot share logins.`,
@@ -87,6 +89,7 @@ export async function createServices(config: Config, io: ServiceIo = {}): Promis
     validator,
     login,
     sessions,
+    backchannel,
     stores,
     gate: new ApiKeyGate(config.m2mApiKeys),
     m2m: m2m.broker,

@@ -4,7 +4,9 @@ import type { IdpClient } from '../idp/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Stores } from '../store/types.ts';
 import type { LazyValidator } from '../tokens/lazy-validator.ts';
+import { createJwtVerifier, type JwtVerifier } from '../tokens/verifier.ts';
 import { SessionCookie } from './cookie.ts';
+import { validateLogoutToken, type LogoutTarget } from './logout-token.ts';
 import { SessionService, type SessionEvents } from './service.ts';
 
 export function createSessionService(deps: {
@@ -41,4 +43,39 @@ export function createSessionService(deps: {
     events: deps.events,
     onStoreError: (err) => logger.warn('session store call failed', { detail: err instanceof Error ? `${err.name}: ${err.message}` : String(err) }),
   });
+}
+
+/**
+ * Back-channel logout from the configuration: logout tokens are verified with the validator's
+ * JWKS cache (one key set for everything), for our client id as audience; the matching sessions
+ * end (none without session mode).
+ */
+export function createBackchannel(deps: { config: Config; idp: IdpClient; validator: LazyValidator; stores: Stores; sessions: SessionService | undefined; now?: () => number }) {
+  const { config } = deps;
+  let verifier: Promise<JwtVerifier> | undefined;
+  const build = async (): Promise<JwtVerifier> => {
+    await deps.validator.get();
+    const meta = await deps.idp.metadata();
+    return createJwtVerifier({
+      issuer: meta.issuer,
+      audience: [config.clientId],
+      algorithms: config.algorithms,
+      clockToleranceSec: config.clockToleranceSec,
+      jwks: deps.validator.jwks!,
+      types: ['logout+jwt', 'JWT'],
+      now: deps.now,
+    });
+  };
+  return {
+    validate: (token: string) =>
+      validateLogoutToken(token, {
+        verifier: () => (verifier ??= build().catch((err) => {
+          verifier = undefined;
+          throw err;
+        })),
+        once: deps.stores.once,
+        now: deps.now ?? Date.now,
+      }),
+    end: async (target: LogoutTarget) => (deps.sessions ? deps.sessions.endMatching(target) : 0),
+  };
 }
