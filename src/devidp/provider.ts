@@ -5,8 +5,10 @@
  * The provider is rebuilt (cheaply) after every key rotation, because its keystore is fixed at
  * construction; state lives in the shared {@link DevIdpStore}, so sessions and tokens survive.
  */
-import Provider, { errors, type Configuration, type KoaContextWithOIDC, type Grant } from 'oidc-provider';
+import type { Configuration, KoaContextWithOIDC, Grant } from 'oidc-provider';
 import type { DevIdpStore } from './adapter.ts';
+import { CookieKeys } from './cookie-keys.ts';
+import { InvalidTarget, Provider } from './oidc-provider.ts';
 import { profileClaims, userAccessClaims, type Realm } from './claims.ts';
 import type { SigningKeyring } from './keys.ts';
 import { loggedOutPage, loginPage, logoutPage } from './login-page.ts';
@@ -100,7 +102,7 @@ export function buildProvider(s: ProviderSettings): Provider {
       },
     ],
     jwks: s.keyring.providerJwks() as Configuration['jwks'],
-    cookies: { keys: s.cookieKeys },
+    cookies: { keys: new CookieKeys(s.cookieKeys) },
     routes: PATHS,
     scopes: OIDC_SCOPES,
     claims: {
@@ -158,7 +160,7 @@ export function buildProvider(s: ProviderSettings): Provider {
         defaultResource: () => resource,
         useGrantedResource: () => true,
         getResourceServerInfo: (ctx, indicator) => {
-          if (indicator !== resource) throw new errors.InvalidTarget();
+          if (indicator !== resource) throw new InvalidTarget();
           return {
             scope: [...OIDC_SCOPES, ...zitadelScopesInPlay(ctx)].join(' '),
             audience: realm.projectId,
