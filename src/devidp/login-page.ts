@@ -32,20 +32,6 @@ ${error}
   );
 }
 
-/**
- * oidc-provider asks "do you want to sign out?"; Zitadel does not. Browsers submit the confirmation
- * form by script; the dev IdP's front server submits it itself for everyone else (see server.ts).
- * `form` is the provider's `<form id="op.logoutForm">…</form>` carrying the xsrf token.
- */
-export function logoutPage(form: string): string {
-  return page(
-    'Signing out — ZitAuth dev IdP',
-    `${form}
-<p>Signing out…</p>
-<script>(function(){var f=document.getElementById('op.logoutForm');var i=document.createElement('input');i.type='hidden';i.name='logout';i.value='yes';f.appendChild(i);f.submit();})();</script>`,
-  );
-}
-
 /** Shown after end_session without a (valid) post_logout_redirect_uri. */
 export function loggedOutPage(): string {
   return page('Signed out — ZitAuth dev IdP', '<h1>Signed out</h1><p>You can close this window.</p>');

@@ -11,7 +11,8 @@ import { CookieKeys } from './cookie-keys.ts';
 import { InvalidTarget, Provider } from './oidc-provider.ts';
 import { profileClaims, userAccessClaims, type Realm } from './claims.ts';
 import type { SigningKeyring } from './keys.ts';
-import { loggedOutPage, loginPage, logoutPage } from './login-page.ts';
+import { loginPage } from './login-page.ts';
+import { isAllowedScope, splitScope } from './scopes.ts';
 import { TokenService } from './tokens.ts';
 import type { DevIdpUser } from './types.ts';
 
@@ -29,13 +30,16 @@ export const PATHS = {
 export const LOGIN_PATH = '/ui/login/';
 
 const OIDC_SCOPES = ['openid', 'profile', 'email', 'offline_access'];
-const isZitadelScope = (s: string) => s.startsWith('urn:zitadel:iam:');
+
+/** Zitadel's default ID token lifetime (12 h). */
+export const ID_TOKEN_TTL_SEC = 43_200;
+/** A Zitadel reserved scope that Zitadel keeps (unknown `urn:zitadel:iam:` scopes are dropped too). */
+const isZitadelScope = (s: string) => s.startsWith('urn:zitadel:iam:') && isAllowedScope(s);
 
 export interface ProviderSettings {
   realm: Realm;
   users: DevIdpUser[];
   redirectUris: string[];
-  postLogoutRedirectUris: string[];
   userAccessTokenFormat: 'jwt' | 'opaque';
   accessTokenTtlSec: number;
   cookieKeys: string[];
@@ -96,7 +100,6 @@ export function buildProvider(s: ProviderSettings): Provider {
         token_endpoint_auth_method: 'none',
         application_type: 'web',
         redirect_uris: s.redirectUris,
-        post_logout_redirect_uris: s.postLogoutRedirectUris,
         grant_types: ['authorization_code', 'refresh_token'],
         response_types: ['code'],
       },
@@ -118,7 +121,7 @@ export function buildProvider(s: ProviderSettings): Provider {
     ttl: {
       AccessToken: s.accessTokenTtlSec,
       AuthorizationCode: 60,
-      IdToken: 43_200,
+      IdToken: ID_TOKEN_TTL_SEC,
       RefreshToken: 30 * 24 * 3600,
       Grant: 30 * 24 * 3600,
       Interaction: 3600,
@@ -144,17 +147,8 @@ export function buildProvider(s: ProviderSettings): Provider {
       devInteractions: { enabled: false },
       introspection: { enabled: true },
       revocation: { enabled: true },
-      rpInitiatedLogout: {
-        enabled: true,
-        logoutSource: (ctx, form) => {
-          ctx.type = 'html';
-          ctx.body = logoutPage(form);
-        },
-        postLogoutSuccessSource: (ctx) => {
-          ctx.type = 'html';
-          ctx.body = loggedOutPage();
-        },
-      },
+      // end_session is answered in front of the provider (end-session.ts).
+      rpInitiatedLogout: { enabled: false },
       resourceIndicators: {
         enabled: true,
         defaultResource: () => resource,
@@ -184,7 +178,7 @@ export function buildProvider(s: ProviderSettings): Provider {
           const exp = draft.exp ?? iat + s.accessTokenTtlSec;
           const jti = draft.jti ?? TokenService.jti();
           jwt.header = { typ: 'JWT' };
-          jwt.payload = userAccessClaims(user, realm, { iat, exp, jti });
+          jwt.payload = userAccessClaims(user, realm, { iat, exp, jti }, splitScope(t.scope));
           s.tokens.rememberScope(jti, t.scope ?? '');
         },
       },
