@@ -143,10 +143,17 @@ export function buildProvider(s: ProviderSettings): Provider {
       });
     },
     interactions: { url: (_ctx, interaction) => `${LOGIN_PATH}${interaction.uid}` },
+    // zitadel/oidc `AuthRequestError` without a redirect target: 400, the description as plain text.
+    renderError: (ctx, out) => {
+      ctx.type = 'text/plain; charset=utf-8';
+      ctx.body = `${out.error}${out.error_description ? `: ${out.error_description}` : ''}`;
+    },
     features: {
       devInteractions: { enabled: false },
-      introspection: { enabled: true },
-      revocation: { enabled: true },
+      // Introspection is answered in front of the provider (introspection.ts).
+      introspection: { enabled: false },
+      // A client revokes only its own tokens (the provider's default policy, stated so it stays quiet).
+      revocation: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
       // end_session is answered in front of the provider (end-session.ts).
       rpInitiatedLogout: { enabled: false },
       resourceIndicators: {
