@@ -207,6 +207,7 @@ export async function startDevIdp(opts: DevIdpOptions): Promise<DevIdp> {
       users,
       tokens,
       idTokenTtlSec: ID_TOKEN_TTL_SEC,
+      refreshLocks: new Map(),
       ...(opts.backChannelLogoutUri ? { backChannel: { service: backChannel, uri: opts.backChannelLogoutUri } } : {}),
     },
   });

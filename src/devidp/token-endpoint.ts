@@ -37,16 +37,14 @@ export interface TokenEndpointDeps {
   idTokenTtlSec: number;
   /** Set when the app has a back-channel logout URI. */
   backChannel?: { service: BackChannelLogout; uri: string };
+  /** Refreshes in progress, by refresh-token value (one map per dev IdP). */
+  refreshLocks: Map<string, Promise<unknown>>;
 }
 
 const REFRESH_INVALID = () => oauthError(400, 'invalid_request', 'Errors.OIDCSession.RefreshTokenInvalid');
 
-/** Serialises refreshes per refresh-token value (see the module comment). */
-const refreshing = new WeakMap<DevIdpStore, Map<string, Promise<unknown>>>();
-
-function serialised<T>(store: DevIdpStore, key: string, run: () => Promise<T>): Promise<T> {
-  let locks = refreshing.get(store);
-  if (!locks) refreshing.set(store, (locks = new Map()));
+/** Runs `run` after every earlier call with the same key has settled (see the module comment). */
+function serialised<T>(locks: Map<string, Promise<unknown>>, key: string, run: () => Promise<T>): Promise<T> {
   const before = locks.get(key) ?? Promise.resolve();
   const mine = before.then(run, run);
   const tail = mine.catch(() => undefined);
@@ -73,7 +71,7 @@ export async function codeOrRefreshGrant(form: URLSearchParams, body: string, d:
 
   const value = form.get('refresh_token') ?? '';
   if (value === '') return oauthError(400, 'invalid_request', 'refresh_token missing');
-  return serialised(d.store, value, async () => {
+  return serialised(d.refreshLocks, value, async () => {
     const rt = d.store.get(`RefreshToken:${value}`);
     if (!rt || rt.consumed || (typeof rt.exp === 'number' && rt.exp <= epochNow())) return REFRESH_INVALID();
     const res = await d.relay(body);
