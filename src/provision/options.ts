@@ -31,7 +31,7 @@ export interface ProvisionOptions {
 }
 
 /**
- * Lifetime of keys created without --key-expiration. Zitadel's own default is "never" (9999-01-01),
+ * Lifetime of keys created without --key-expiration. Zitadel's own default is "never" (9999-12-31, `internal/domain/expiration.go`),
  * and every run that finds no key file adds another key, so a lost file would leave a valid key
  * behind forever; a year bounds that, and the output says when each new key expires.
  */

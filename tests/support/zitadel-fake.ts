@@ -300,7 +300,7 @@ export function startZitadelFake(opts: { pat: string; orgId?: string; version?: 
       }
       if ((m = path.match(/^\/management\/v1\/projects\/(\d+)\/apps\/(\d+)\/keys\/_search$/)) && method === 'POST') {
         const app = state.apps.find((a) => a.projectId === m![1] && a.id === m![2]); if (!app) return notFound('App');
-        return list(state.appKeys.filter((k) => k.appId === app.id).map((k) => ({ id: k.id, details: details(), type: 'KEY_TYPE_JSON', expirationDate: k.expirationDate ?? '9999-01-01T00:00:00Z' })));
+        return list(state.appKeys.filter((k) => k.appId === app.id).map((k) => ({ id: k.id, details: details(), type: 'KEY_TYPE_JSON', expirationDate: k.expirationDate ?? '9999-12-31T23:59:59Z' })));
       }
       if ((m = path.match(/^\/management\/v1\/projects\/(\d+)\/apps\/(\d+)\/keys$/)) && method === 'POST') {
         const app = state.apps.find((a) => a.projectId === m![1] && a.id === m![2]); if (!app) return notFound('App');
@@ -338,8 +338,8 @@ export function startZitadelFake(opts: { pat: string; orgId?: string; version?: 
         const u = state.users.find((x) => x.id === m![1]); if (!u) return notFound('User');
         const q = keyChecks(b, where); if (q) return bad(q);
         const id = nextId();
-        // Zitadel's default for a key without expiry (internal/domain/authn_key.go: 9999-01-01).
-        const expirationDate = b.expirationDate ? String(b.expirationDate) : '9999-01-01T00:00:00Z';
+        // Zitadel's default for a key without expiry (internal/domain/expiration.go: 9999-12-31 23:59:59 UTC).
+        const expirationDate = b.expirationDate ? String(b.expirationDate) : '9999-12-31T23:59:59Z';
         state.userKeys.push({ id, userId: u.id, expirationDate });
         return json(200, { keyId: id, details: details(), keyDetails: b64({ type: 'serviceaccount', keyId: id, key: rsaPem(), expirationDate, userId: u.id }) });
       }
