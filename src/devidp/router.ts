@@ -115,6 +115,17 @@ function withoutIss(res: Response, deps: RouterDeps): Response {
   return new Response(res.body, { status: res.status, headers });
 }
 
+/**
+ * oidc-provider answers `invalid_client` with 401 (and a `WWW-Authenticate` challenge); Zitadel with
+ * 400 like every other OAuth error (zitadel/oidc `pkg/op/error.go` `WriteError`: 400 unless server_error).
+ */
+function oauthStatus(res: Response): Response {
+  if (res.status !== 401) return res;
+  const headers = new Headers(res.headers);
+  headers.delete('www-authenticate');
+  return new Response(res.body, { status: 400, headers });
+}
+
 async function token(deps: RouterDeps, req: Request, url: URL): Promise<Response> {
   const body = await req.text();
   const form = new URLSearchParams(body);
@@ -124,7 +135,7 @@ async function token(deps: RouterDeps, req: Request, url: URL): Promise<Response
   if (grant === '') return oauthError(400, 'invalid_request', 'grant_type missing');
   if (!IMPLEMENTED_GRANTS.has(grant)) return oauthError(400, 'unsupported_grant_type', 'grant_type not supported');
   if (grant === JWT_BEARER) return jwtBearerGrant(form, deps.jwtBearer);
-  return codeOrRefreshGrant(form, body, { ...deps.tokenEndpoint, relay: (b) => relay(deps, req, url, b) });
+  return codeOrRefreshGrant(form, body, { ...deps.tokenEndpoint, relay: async (b) => oauthStatus(await relay(deps, req, url, b)) });
 }
 
 /** Builds the request handler for the front server. */
@@ -149,7 +160,7 @@ export function createRouter(deps: RouterDeps): (req: Request) => Promise<Respon
         const value = new URLSearchParams(body).get('token');
         // Tokens minted outside oidc-provider are revoked here; the rest is the provider's.
         if (value && deps.tokens.revokeOpaque(value)) return new Response(null, { status: 200 });
-        return await relay(deps, req, url, body);
+        return oauthStatus(await relay(deps, req, url, body));
       }
       if (path === PATHS.end_session && (req.method === 'GET' || req.method === 'POST')) return await endSession(req, url, deps.endSession);
       if (path === LOGGED_OUT_PATH && req.method === 'GET') {

@@ -164,6 +164,15 @@ describe('login (authorization code + PKCE)', () => {
     expect(loc.searchParams.get('error')).toBe('invalid_request');
   });
 
+  test('an unknown client at the token endpoint is 400 invalid_client, not 401', async () => {
+    const p = pkce();
+    const code = new URL(await loginWithFetch(idp, authorizeUrl(idp, { redirectUri: REDIRECT, challenge: p.challenge, state: 's' }), demo)).searchParams.get('code') ?? '';
+    const res = await fetch(`${idp.issuer}/oauth/v2/token`, form({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, client_id: 'no-such-client', code_verifier: p.verifier }));
+    expect(res.status).toBe(400);
+    expect(res.headers.get('www-authenticate')).toBeNull();
+    expect(((await res.json()) as { error: string }).error).toBe('invalid_client');
+  });
+
   test('token endpoint: missing and unsupported grant types are 400', async () => {
     const none = await fetch(`${idp.issuer}/oauth/v2/token`, form({ code: 'x' }));
     expect(none.status).toBe(400);
