@@ -40,6 +40,49 @@ export class DevIdpStore {
     this.#entries.delete(key);
   }
 
+  /** A login session (oidc-provider's `Session` model) by the id its `_session` cookie holds. */
+  session(id: string): AdapterPayload | undefined {
+    return this.get(`Session:${id}`);
+  }
+
+  /** The cookie id of the live session whose `uid` (our `sid` claim) is `uid`. */
+  sessionIdByUid(uid: string): string | undefined {
+    const id = this.#byUid.get(uid);
+    return id !== undefined && this.session(id) ? id : undefined;
+  }
+
+  /** Cookie ids of the live sessions of `accountId`. */
+  sessionIdsOf(accountId: string): string[] {
+    const out: string[] = [];
+    for (const key of [...this.#entries.keys()]) {
+      if (!key.startsWith('Session:')) continue;
+      const id = key.slice('Session:'.length);
+      if (this.session(id)?.accountId === accountId) out.push(id);
+    }
+    return out;
+  }
+
+  /**
+   * Ends a login session the way oidc-provider's logout does: the session goes, and so does every
+   * grant it authorised (codes, refresh tokens, opaque access tokens). JWT access tokens stay valid
+   * until they expire, as they do at Zitadel. Returns the ended session, if there was one.
+   */
+  endSession(id: string): AdapterPayload | undefined {
+    const payload = this.session(id);
+    if (!payload) return undefined;
+    this.delete(`Session:${id}`);
+    if (payload.uid) this.#byUid.delete(payload.uid);
+    for (const { grantId } of Object.values(payload.authorizations ?? {})) if (grantId) this.revokeGrant(grantId);
+    return payload;
+  }
+
+  /** Deletes a grant and every artefact issued under it. */
+  revokeGrant(grantId: string): void {
+    for (const key of this.#grants.get(grantId) ?? []) this.delete(key);
+    this.#grants.delete(grantId);
+    this.delete(`Grant:${grantId}`);
+  }
+
   /** An adapter factory in the shape oidc-provider's `adapter` option accepts. */
   factory(): (model: string) => Adapter {
     return (model) => this.#adapter(model);

@@ -8,9 +8,12 @@ export function json(body: unknown, status = 200, headers: Record<string, string
   });
 }
 
-/** Zitadel's error body: `{error, error_description}`. */
-export function oauthError(status: number, error: string, description: string, headers: Record<string, string> = {}): Response {
-  return json({ error, error_description: description }, status, headers);
+/**
+ * Zitadel's error body: `{error, error_description}` — the description is left out when Zitadel
+ * has none (zitadel/oidc `pkg/oidc/error.go`: `error_description,omitempty`).
+ */
+export function oauthError(status: number, error: string, description?: string, headers: Record<string, string> = {}): Response {
+  return json(description === undefined ? { error } : { error, error_description: description }, status, headers);
 }
 
 export const epochNow = () => Math.floor(Date.now() / 1000);

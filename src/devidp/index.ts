@@ -8,23 +8,29 @@
  *
  * Audiences: a user's access token carries `[clientId, apiApp.clientId, projectId]` (every app of the
  * project plus the project, as Zitadel does), so the API app can introspect it. A service user's token
- * carries `[userId]`, or `[projectId]` when the scope `urn:zitadel:iam:org:project:id:{projectId}:aud`
- * was requested — only then is it active on introspection and carries the per-project roles claim.
+ * carries `[username]` (its JWT-profile client id; `[userId]` with `jwtProfileClient: 'userId'`), or
+ * `[projectId]` when the scope `urn:zitadel:iam:org:project:id:{projectId}:aud` was requested — only
+ * then is it active on introspection, and with `urn:zitadel:iam:org:projects:roles` as well it carries
+ * the per-project roles claim.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server as NodeServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type Provider from 'oidc-provider';
 import { DevIdpStore } from './adapter.ts';
+import { BackChannelLogout } from './backchannel.ts';
 import { userAccessClaims, userAudience, type Realm } from './claims.ts';
+import { CookieKeys } from './cookie-keys.ts';
 import { FrontServer } from './front.ts';
 import { rsaKeyPair, SigningKeyring, zitadelId } from './keys.ts';
-import { buildProvider } from './provider.ts';
+import { buildProvider, ID_TOKEN_TTL_SEC } from './provider.ts';
 import { createRouter } from './router.ts';
+import { splitScope } from './scopes.ts';
 import { TokenService, type TokenRecord } from './tokens.ts';
 import type { DevIdp, DevIdpOptions, DevIdpUser } from './types.ts';
 
 export type {
+  BackChannelDelivery,
   DevIdp,
   DevIdpOptions,
   DevIdpUser,
@@ -86,7 +92,7 @@ export async function startDevIdp(opts: DevIdpOptions): Promise<DevIdp> {
   };
   const serviceUser = {
     userId: serviceUserKey.userId,
-    username: 'zitauth-m2m',
+    username: opts.serviceUserName ?? 'zitauth-m2m',
     keyId: serviceUserKey.keyId,
     publicKey: suPair.publicKey,
     roles: SERVICE_USER_ROLES,
@@ -117,7 +123,7 @@ export async function startDevIdp(opts: DevIdpOptions): Promise<DevIdp> {
       return {
         sub: at.accountId,
         clientId: at.clientId ?? clientId,
-        aud: userAudience(realm),
+        aud: userAudience(realm, splitScope(at.scope)),
         scope: at.scope ?? '',
         iat: at.iat ?? 0,
         exp: at.exp ?? 0,
@@ -136,7 +142,6 @@ export async function startDevIdp(opts: DevIdpOptions): Promise<DevIdp> {
       realm,
       users,
       redirectUris: opts.redirectUris,
-      postLogoutRedirectUris: opts.postLogoutRedirectUris ?? [],
       userAccessTokenFormat: opts.userAccessTokenFormat ?? 'jwt',
       accessTokenTtlSec: ttl,
       cookieKeys,
@@ -158,6 +163,16 @@ export async function startDevIdp(opts: DevIdpOptions): Promise<DevIdp> {
     throw err;
   }
 
+  const backChannel = new BackChannelLogout({
+    issuer,
+    tokens,
+    counts,
+    log,
+    tokenTtlSec: 15 * 60,
+    maxAttempts: 3,
+    retryDelaysMs: opts.backChannelLogoutRetryDelaysMs ?? [1000, 16_000],
+    timeoutMs: 5000,
+  });
   const introspection = { realm, apiApp: { ...apiApp, keyId: apiApp.key.keyId, publicKey: appPair.publicKey }, tokens, users, serviceUser };
   route = createRouter({
     backend: () => `http://127.0.0.1:${backPort}`,
@@ -166,8 +181,35 @@ export async function startDevIdp(opts: DevIdpOptions): Promise<DevIdp> {
     counts,
     issuer,
     projectId,
+    redirectUris: opts.redirectUris,
     introspection,
-    jwtBearer: { realm, serviceUser, tokens, format: opts.serviceUserAccessTokenFormat ?? 'jwt', ttlSec: ttl },
+    jwtBearer: {
+      realm,
+      serviceUser,
+      tokens,
+      format: opts.serviceUserAccessTokenFormat ?? 'jwt',
+      ttlSec: ttl,
+      client: opts.jwtProfileClient ?? 'username',
+      errors: opts.jwtProfileErrors ?? 'v2.71',
+    },
+    endSession: {
+      realm,
+      keyring,
+      store,
+      cookieKeys: new CookieKeys(cookieKeys),
+      postLogoutRedirectUris: opts.postLogoutRedirectUris ?? [],
+      backChannel,
+      log,
+    },
+    tokenEndpoint: {
+      store,
+      realm,
+      users,
+      tokens,
+      idTokenTtlSec: ID_TOKEN_TTL_SEC,
+      refreshLocks: new Map(),
+      ...(opts.backChannelLogoutUri ? { backChannel: { service: backChannel, uri: opts.backChannelLogoutUri } } : {}),
+    },
   });
   log(`devidp: listening on ${issuer}`);
 
@@ -177,6 +219,7 @@ export async function startDevIdp(opts: DevIdpOptions): Promise<DevIdp> {
     clientId,
     projectId,
     serviceUserKey,
+    serviceUser: { userId: serviceUser.userId, username: serviceUser.username },
     apiApp,
     counts,
     resetCounts: () => {
@@ -192,10 +235,11 @@ export async function startDevIdp(opts: DevIdpOptions): Promise<DevIdp> {
       const sub = o.sub ?? users[0]?.sub ?? DEMO_USER.sub;
       const isService = sub === serviceUser.userId;
       const iat = now();
+      const serviceClient = (opts.jwtProfileClient ?? 'username') === 'username' ? serviceUser.username : serviceUser.userId;
       return tokens.mintOpaque({
         sub,
-        clientId: isService ? sub : clientId,
-        aud: o.aud ?? (isService ? [sub] : userAudience(realm)),
+        clientId: isService ? serviceClient : clientId,
+        aud: o.aud ?? (isService ? [serviceClient] : userAudience(realm)),
         scope: 'openid profile email',
         iat,
         exp: iat + (o.expiresInSec ?? ttl),
@@ -218,6 +262,17 @@ export async function startDevIdp(opts: DevIdpOptions): Promise<DevIdp> {
       await front.setFault(mode);
       log(`devidp: fault mode ${mode ?? 'off'}`);
     },
+    logoutUser: async (sub) => {
+      const started = store.sessionIdsOf(sub).flatMap((id) => {
+        const ended = store.endSession(id);
+        return ended?.uid ? backChannel.sessionEnded(ended.uid) : [];
+      });
+      log(`devidp: sessions of a user ended (${started.length} back-channel notification(s))`);
+      await backChannel.settled();
+      return started;
+    },
+    backChannelLogouts: backChannel.deliveries,
+    backChannelSettled: () => backChannel.settled(),
     close: async () => {
       await front.close();
       await new Promise<void>((resolve) => {

@@ -3,13 +3,24 @@
  * private_key_jwt), and a token is only `active` for an API in its audience. oidc-provider's own
  * endpoint neither knows our JWTs nor this audience rule, so we answer it ourselves.
  *
+ * Client authentication follows zitadel/oidc v3.36.1 `pkg/op/server_http.go`
+ * (`parseClientCredentials`, `introspectionHandler`) and zitadel v2.71.18
+ * `internal/api/oidc/introspect.go` (`introspectionClientAuth`, `clientFromCredentials`) and
+ * `client_converter.go` (`clientIDFromCredentials`); unchanged in v4.13.1. Every error is 400
+ * (`op.WriteError`): no credentials at all → `invalid_request`; a client id without secret or
+ * assertion, or an undecodable Basic header → `invalid_client`; an unknown client, a wrong secret or
+ * a bad assertion → `unauthorized_client` (no description). An assertion that is not even a JWT
+ * fails as `invalid_client` inside `Introspect`, which only returns `unauthorized_client` errors:
+ * the caller gets 200 `{"active":false}`.
+ *
  * @see https://www.rfc-editor.org/rfc/rfc7662
  */
 import type { KeyObject } from 'node:crypto';
 import { compactVerify, decodeProtectedHeader } from 'jose';
-import { profileClaims, roleClaims, type Realm } from './claims.ts';
-import { audList, epochNow, json, oauthError } from './http.ts';
+import { assertedRoles, profileClaims, type Realm } from './claims.ts';
+import { audList, json, oauthError } from './http.ts';
 import type { ServiceUser } from './jwt-bearer.ts';
+import { splitScope } from './scopes.ts';
 import type { TokenService } from './tokens.ts';
 import type { DevIdpUser } from './types.ts';
 
@@ -30,58 +41,96 @@ export interface IntrospectionDeps {
   serviceUser: ServiceUser;
 }
 
-/** Basic credentials are form-encoded before base64 (RFC 6749 §2.3.1), hence the decode. */
-function basicCredentials(header: string | null): { id: string; secret: string } | undefined {
-  if (!header?.toLowerCase().startsWith('basic ')) return undefined;
-  const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
-  const i = decoded.indexOf(':');
-  if (i < 0) return undefined;
-  const un = (s: string) => decodeURIComponent(s.replace(/\+/g, ' '));
+type ClientAuth =
+  | { ok: true }
+  | { ok: false; response: Response };
+
+/** Claims of the assertion, or undefined when it is not a JWT with a JSON payload (`oidc.ParseToken`). */
+function parseJwtClaims(jwt: string): Record<string, unknown> | undefined {
+  const parts = jwt.split('.');
+  if (parts.length !== 3) return undefined;
   try {
-    return { id: un(decoded.slice(0, i)), secret: un(decoded.slice(i + 1)) };
+    const v: unknown = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8'));
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
   } catch {
     return undefined;
   }
 }
 
-async function clientAssertionValid(assertion: string, d: IntrospectionDeps): Promise<boolean> {
+/** `op.VerifyJWTAssertion` against the API app's key (1 h iat window, 1 s offset). */
+async function assertionValid(assertion: string, claims: Record<string, unknown>, d: IntrospectionDeps): Promise<boolean> {
+  const now = Date.now() / 1000;
+  if (!audList(claims.aud).includes(d.realm.issuer)) return false;
+  if (typeof claims.exp !== 'number' || !(now + 1 < claims.exp)) return false;
+  if (typeof claims.iat !== 'number' || claims.iat === 0 || claims.iat > Math.round(now + 1) || claims.iat < Math.round(now - 3600)) return false;
+  if (claims.iss !== claims.sub) return false;
   try {
     const header = decodeProtectedHeader(assertion);
-    if (header.alg !== 'RS256' || header.kid !== d.apiApp.keyId) return false;
-    const { payload } = await compactVerify(assertion, d.apiApp.publicKey);
-    const c = JSON.parse(new TextDecoder().decode(payload)) as Record<string, unknown>;
-    const now = epochNow();
-    return (
-      c.iss === d.apiApp.clientId &&
-      c.sub === d.apiApp.clientId &&
-      audList(c.aud).includes(d.realm.issuer) &&
-      typeof c.exp === 'number' &&
-      c.exp > now &&
-      (typeof c.iat !== 'number' || c.iat <= now + 1)
-    );
+    if (header.kid !== d.apiApp.keyId) return false;
+    await compactVerify(assertion, d.apiApp.publicKey);
+    return true;
   } catch {
     return false;
   }
 }
 
-async function authenticated(req: Request, form: URLSearchParams, d: IntrospectionDeps): Promise<boolean> {
-  const basic = basicCredentials(req.headers.get('authorization'));
-  if (basic) return basic.id === d.apiApp.clientId && basic.secret === d.apiApp.clientSecret;
-  const assertion = form.get('client_assertion');
-  if (form.get('client_assertion_type') === CLIENT_ASSERTION_TYPE && assertion) return clientAssertionValid(assertion, d);
-  return false;
+const unauthorized = (): ClientAuth => ({ ok: false, response: oauthError(400, 'unauthorized_client') });
+
+async function authenticate(req: Request, form: URLSearchParams, d: IntrospectionDeps): Promise<ClientAuth> {
+  let clientId = form.get('client_id') ?? '';
+  let secret = form.get('client_secret') ?? '';
+  const assertion = form.get('client_assertion') ?? '';
+  const auth = req.headers.get('authorization');
+  if (auth?.toLowerCase().startsWith('basic ')) {
+    // Go's r.BasicAuth + url.QueryUnescape (RFC 6749 §2.3.1 form-encodes id and secret).
+    const decoded = Buffer.from(auth.slice(6).trim(), 'base64').toString('utf8');
+    const i = decoded.indexOf(':');
+    if (i >= 0) {
+      try {
+        const un = (s: string) => decodeURIComponent(s.replace(/\+/g, ' '));
+        clientId = un(decoded.slice(0, i));
+        secret = un(decoded.slice(i + 1));
+      } catch {
+        return { ok: false, response: oauthError(400, 'invalid_client', 'invalid basic auth header') };
+      }
+    }
+  }
+  if (clientId === '' && assertion === '') {
+    return { ok: false, response: oauthError(400, 'invalid_request', 'client_id or client_assertion must be provided') };
+  }
+  if (assertion !== '' && form.get('client_assertion_type') !== CLIENT_ASSERTION_TYPE) {
+    return { ok: false, response: oauthError(400, 'invalid_request', 'invalid client_assertion_type') };
+  }
+  if (secret === '' && assertion === '') return { ok: false, response: oauthError(400, 'invalid_client', 'client must be authenticated') };
+  if (!form.get('token')) return { ok: false, response: oauthError(400, 'invalid_request', 'token missing') };
+
+  if (assertion !== '') {
+    const claims = parseJwtClaims(assertion);
+    if (!claims) return { ok: false, response: json({ active: false }) };
+    if (claims.iss !== d.apiApp.clientId) return unauthorized();
+    return (await assertionValid(assertion, claims, d)) ? { ok: true } : unauthorized();
+  }
+  if (clientId !== d.apiApp.clientId || secret !== d.apiApp.clientSecret) return unauthorized();
+  return { ok: true };
 }
 
 export async function introspect(req: Request, form: URLSearchParams, d: IntrospectionDeps): Promise<Response> {
-  if (!(await authenticated(req, form, d))) return oauthError(401, 'invalid_client', 'client authentication failed');
-  const token = form.get('token');
-  if (!token) return oauthError(400, 'invalid_request', 'token missing');
+  const auth = await authenticate(req, form, d);
+  if (!auth.ok) return auth.response;
 
-  const record = await d.tokens.resolve(token);
+  const record = await d.tokens.resolve(form.get('token') ?? '');
+  // validateIntrospectionAudience: the token's aud must name the calling API or its project.
   if (!record || !record.aud.some((a) => a === d.apiApp.clientId || a === d.realm.projectId)) return json({ active: false });
 
+  const scopes = splitScope(record.scope);
   const user = d.users.find((u) => u.sub === record.sub);
   const isService = record.sub === d.serviceUser.userId;
+  const roles = user?.roles ?? (isService ? d.serviceUser.roles : []);
+  const profile = user
+    ? profileClaims(user, scopes)
+    : isService && scopes.includes('profile')
+      ? { sub: record.sub, name: d.serviceUser.username, preferred_username: d.serviceUser.username }
+      : { sub: record.sub };
   return json({
     active: true,
     scope: record.scope,
@@ -90,15 +139,13 @@ export async function introspect(req: Request, form: URLSearchParams, d: Introsp
     exp: record.exp,
     iat: record.iat,
     nbf: record.nbf,
-    sub: record.sub,
     aud: record.aud,
     iss: d.realm.issuer,
     jti: record.jti,
-    username: user?.username ?? (isService ? d.serviceUser.username : record.sub),
-    ...(user ? profileClaims(user) : {}),
-    // Zitadel always includes roles on introspection; service users get the per-project form only.
-    ...(user ? roleClaims(user.roles, d.realm, { generic: true }) : {}),
-    ...(isService ? roleClaims(d.serviceUser.roles, d.realm, { generic: false }) : {}),
+    ...(typeof profile.preferred_username === 'string' ? { username: profile.preferred_username } : {}),
     ...record.claims,
+    ...profile,
+    // Roles of the introspecting API's project only, both claim forms (currentProjectOnly = true).
+    ...assertedRoles(roles, d.realm, scopes, { projectId: d.realm.projectId, projectRoleAssertion: true, currentProjectOnly: true }),
   });
 }

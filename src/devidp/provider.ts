@@ -5,11 +5,14 @@
  * The provider is rebuilt (cheaply) after every key rotation, because its keystore is fixed at
  * construction; state lives in the shared {@link DevIdpStore}, so sessions and tokens survive.
  */
-import Provider, { errors, type Configuration, type KoaContextWithOIDC, type Grant } from 'oidc-provider';
+import type { Configuration, KoaContextWithOIDC, Grant } from 'oidc-provider';
 import type { DevIdpStore } from './adapter.ts';
+import { CookieKeys } from './cookie-keys.ts';
+import { InvalidTarget, Provider } from './oidc-provider.ts';
 import { profileClaims, userAccessClaims, type Realm } from './claims.ts';
 import type { SigningKeyring } from './keys.ts';
-import { loggedOutPage, loginPage, logoutPage } from './login-page.ts';
+import { loginPage } from './login-page.ts';
+import { isAllowedScope, splitScope } from './scopes.ts';
 import { TokenService } from './tokens.ts';
 import type { DevIdpUser } from './types.ts';
 
@@ -27,13 +30,16 @@ export const PATHS = {
 export const LOGIN_PATH = '/ui/login/';
 
 const OIDC_SCOPES = ['openid', 'profile', 'email', 'offline_access'];
-const isZitadelScope = (s: string) => s.startsWith('urn:zitadel:iam:');
+
+/** Zitadel's default ID token lifetime (12 h). */
+export const ID_TOKEN_TTL_SEC = 43_200;
+/** A Zitadel reserved scope that Zitadel keeps (unknown `urn:zitadel:iam:` scopes are dropped too). */
+const isZitadelScope = (s: string) => s.startsWith('urn:zitadel:iam:') && isAllowedScope(s);
 
 export interface ProviderSettings {
   realm: Realm;
   users: DevIdpUser[];
   redirectUris: string[];
-  postLogoutRedirectUris: string[];
   userAccessTokenFormat: 'jwt' | 'opaque';
   accessTokenTtlSec: number;
   cookieKeys: string[];
@@ -94,13 +100,12 @@ export function buildProvider(s: ProviderSettings): Provider {
         token_endpoint_auth_method: 'none',
         application_type: 'web',
         redirect_uris: s.redirectUris,
-        post_logout_redirect_uris: s.postLogoutRedirectUris,
         grant_types: ['authorization_code', 'refresh_token'],
         response_types: ['code'],
       },
     ],
     jwks: s.keyring.providerJwks() as Configuration['jwks'],
-    cookies: { keys: s.cookieKeys },
+    cookies: { keys: new CookieKeys(s.cookieKeys) },
     routes: PATHS,
     scopes: OIDC_SCOPES,
     claims: {
@@ -116,7 +121,7 @@ export function buildProvider(s: ProviderSettings): Provider {
     ttl: {
       AccessToken: s.accessTokenTtlSec,
       AuthorizationCode: 60,
-      IdToken: 43_200,
+      IdToken: ID_TOKEN_TTL_SEC,
       RefreshToken: 30 * 24 * 3600,
       Grant: 30 * 24 * 3600,
       Interaction: 3600,
@@ -138,27 +143,25 @@ export function buildProvider(s: ProviderSettings): Provider {
       });
     },
     interactions: { url: (_ctx, interaction) => `${LOGIN_PATH}${interaction.uid}` },
+    // zitadel/oidc `AuthRequestError` without a redirect target: 400, the description as plain text.
+    renderError: (ctx, out) => {
+      ctx.type = 'text/plain; charset=utf-8';
+      ctx.body = `${out.error}${out.error_description ? `: ${out.error_description}` : ''}`;
+    },
     features: {
       devInteractions: { enabled: false },
-      introspection: { enabled: true },
-      revocation: { enabled: true },
-      rpInitiatedLogout: {
-        enabled: true,
-        logoutSource: (ctx, form) => {
-          ctx.type = 'html';
-          ctx.body = logoutPage(form);
-        },
-        postLogoutSuccessSource: (ctx) => {
-          ctx.type = 'html';
-          ctx.body = loggedOutPage();
-        },
-      },
+      // Introspection is answered in front of the provider (introspection.ts).
+      introspection: { enabled: false },
+      // A client revokes only its own tokens (the provider's default policy, stated so it stays quiet).
+      revocation: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
+      // end_session is answered in front of the provider (end-session.ts).
+      rpInitiatedLogout: { enabled: false },
       resourceIndicators: {
         enabled: true,
         defaultResource: () => resource,
         useGrantedResource: () => true,
         getResourceServerInfo: (ctx, indicator) => {
-          if (indicator !== resource) throw new errors.InvalidTarget();
+          if (indicator !== resource) throw new InvalidTarget();
           return {
             scope: [...OIDC_SCOPES, ...zitadelScopesInPlay(ctx)].join(' '),
             audience: realm.projectId,
@@ -182,7 +185,7 @@ export function buildProvider(s: ProviderSettings): Provider {
           const exp = draft.exp ?? iat + s.accessTokenTtlSec;
           const jti = draft.jti ?? TokenService.jti();
           jwt.header = { typ: 'JWT' };
-          jwt.payload = userAccessClaims(user, realm, { iat, exp, jti });
+          jwt.payload = userAccessClaims(user, realm, { iat, exp, jti }, splitScope(t.scope));
           s.tokens.rememberScope(jti, t.scope ?? '');
         },
       },

@@ -2,10 +2,13 @@
  * Request routing of the dev IdP: the endpoints Zitadel answers differently from oidc-provider are
  * handled here; everything else is relayed to oidc-provider's Node listener on a private port.
  */
+import { endSession, LOGGED_OUT_PATH, type EndSessionDeps } from './end-session.ts';
 import { oauthError } from './http.ts';
 import { introspect, type IntrospectionDeps } from './introspection.ts';
 import { jwtBearerGrant, JWT_BEARER, type JwtBearerDeps } from './jwt-bearer.ts';
+import { loggedOutPage } from './login-page.ts';
 import { PATHS } from './provider.ts';
+import { codeOrRefreshGrant, type TokenEndpointDeps } from './token-endpoint.ts';
 import { userinfo } from './userinfo.ts';
 import type { SigningKeyring } from './keys.ts';
 import type { TokenService } from './tokens.ts';
@@ -18,16 +21,20 @@ export interface RouterDeps {
   counts: Record<string, number>;
   jwtBearer: JwtBearerDeps;
   introspection: IntrospectionDeps;
+  endSession: EndSessionDeps;
+  tokenEndpoint: Omit<TokenEndpointDeps, 'relay'>;
   issuer: string;
   projectId: string;
+  /** Registered callback URIs (authorization responses to them lose oidc-provider's `iss`). */
+  redirectUris: readonly string[];
 }
 
 const HOP_BY_HOP = ['content-length', 'content-encoding', 'transfer-encoding', 'connection', 'keep-alive'];
+const IMPLEMENTED_GRANTS = new Set(['authorization_code', 'refresh_token', JWT_BEARER]);
 
-async function relay(deps: RouterDeps, req: Request, url: URL, body?: string, cookieOverride?: string): Promise<Response> {
+async function relay(deps: RouterDeps, req: Request, url: URL, body?: string): Promise<Response> {
   const headers = new Headers(req.headers);
   for (const h of HOP_BY_HOP) headers.delete(h);
-  if (cookieOverride !== undefined) headers.set('cookie', cookieOverride);
   const res = await fetch(`${deps.backend()}${url.pathname}${url.search}`, {
     method: req.method,
     headers,
@@ -39,7 +46,7 @@ async function relay(deps: RouterDeps, req: Request, url: URL, body?: string, co
   return new Response(req.method === 'HEAD' ? null : await res.arrayBuffer(), { status: res.status, headers: out });
 }
 
-/** Adds what Zitadel's discovery document states and oidc-provider's does not. */
+/** Adds what Zitadel's discovery document states and oidc-provider's does not (zitadel/oidc `pkg/op/discovery.go`). */
 async function discovery(deps: RouterDeps, req: Request, url: URL): Promise<Response> {
   const res = await relay(deps, req, url);
   if (res.status !== 200) return res;
@@ -52,6 +59,8 @@ async function discovery(deps: RouterDeps, req: Request, url: URL): Promise<Resp
     `urn:zitadel:iam:org:project:id:${deps.projectId}:aud`,
   ]);
   const i = deps.issuer;
+  // Zitadel has no RFC 9207 `iss` authorization-response parameter.
+  delete doc.authorization_response_iss_parameter_supported;
   Object.assign(doc, {
     authorization_endpoint: `${i}${PATHS.authorization}`,
     token_endpoint: `${i}${PATHS.token}`,
@@ -66,6 +75,9 @@ async function discovery(deps: RouterDeps, req: Request, url: URL): Promise<Resp
     token_endpoint_auth_methods_supported: ['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt'],
     introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'private_key_jwt'],
     revocation_endpoint_auth_methods_supported: ['none', 'client_secret_basic', 'private_key_jwt'],
+    // v4: always (zitadel `internal/api/oidc/server.go`); v2.71: with the enable_back_channel_logout feature.
+    backchannel_logout_supported: true,
+    backchannel_logout_session_supported: true,
   });
   return Response.json(doc, { headers: { 'Cache-Control': 'max-age=300' } });
 }
@@ -83,56 +95,50 @@ function authorizeUrl(url: URL): URL {
   return out;
 }
 
-/** name=value pairs of a Cookie header plus Set-Cookie updates (the later ones win). */
-function mergeCookies(cookieHeader: string | null, setCookies: string[]): string {
-  const jar = new Map<string, string>();
-  for (const part of (cookieHeader ?? '').split(';')) {
-    const [name, ...v] = part.trim().split('=');
-    if (name) jar.set(name, v.join('='));
+/**
+ * The redirect back to the app carries `code` and `state` (and `session_state` if any) but no `iss`:
+ * zitadel/oidc `AuthResponseCode` (`pkg/op/auth_request.go`). oidc-provider always adds RFC 9207's `iss`.
+ */
+function withoutIss(res: Response, deps: RouterDeps): Response {
+  const location = res.headers.get('location');
+  if (!location) return res;
+  let to: URL;
+  try {
+    to = new URL(location);
+  } catch {
+    return res;
   }
-  for (const sc of setCookies) {
-    const [pair = '', ...attrs] = sc.split(';');
-    const [name, ...v] = pair.trim().split('=');
-    if (!name) continue;
-    const expired = attrs.some((a) => /^\s*max-age=0\s*$/i.test(a) || /^\s*expires=thu, 01 jan 1970/i.test(a));
-    if (expired) jar.delete(name);
-    else jar.set(name, v.join('='));
-  }
-  return [...jar].map(([n, v]) => `${n}=${v}`).join('; ');
+  if (!deps.redirectUris.includes(`${to.origin}${to.pathname}`) || !to.searchParams.has('iss')) return res;
+  to.searchParams.delete('iss');
+  const headers = new Headers(res.headers);
+  headers.set('location', to.href);
+  return new Response(res.body, { status: res.status, headers });
 }
 
 /**
- * Zitadel's end_session redirects at once; oidc-provider asks first. We submit its confirmation form
- * ourselves (same cookies, its xsrf token) and return the final redirect with every cookie change.
+ * oidc-provider answers `invalid_client` with 401 (and a `WWW-Authenticate` challenge); Zitadel with
+ * 400 like every other OAuth error (zitadel/oidc `pkg/op/error.go` `WriteError`: 400 unless server_error).
  */
-async function endSession(deps: RouterDeps, req: Request, url: URL): Promise<Response> {
-  const body = req.method === 'POST' ? await req.text() : undefined;
-  const first = await relay(deps, req, url, body);
-  const html = first.status === 200 ? await first.clone().text() : '';
-  const action = html.match(/<form[^>]*id="op\.logoutForm"[^>]*action="([^"]+)"/)?.[1] ?? html.match(/<form[^>]*action="([^"]+)"[^>]*id="op\.logoutForm"/)?.[1];
-  const xsrf = html.match(/name="xsrf"\s+value="([^"]+)"/)?.[1];
-  if (!action || !xsrf) return first;
-
-  const firstCookies = first.headers.getSetCookie();
-  const confirmUrl = new URL(action, deps.issuer);
-  const confirmReq = new Request(confirmUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: req.headers.get('cookie') ?? '' },
-  });
-  const confirm = await relay(
-    deps,
-    confirmReq,
-    confirmUrl,
-    new URLSearchParams({ xsrf, logout: 'yes' }).toString(),
-    mergeCookies(req.headers.get('cookie'), firstCookies),
-  );
-  const headers = new Headers();
-  for (const [k, v] of confirm.headers) if (k !== 'set-cookie') headers.set(k, v);
-  for (const c of [...firstCookies, ...confirm.headers.getSetCookie()]) headers.append('set-cookie', c);
-  return new Response(await confirm.arrayBuffer(), { status: confirm.status, headers });
+function oauthStatus(res: Response): Response {
+  if (res.status !== 401) return res;
+  const headers = new Headers(res.headers);
+  headers.delete('www-authenticate');
+  return new Response(res.body, { status: 400, headers });
 }
 
-/** Builds the request handler for {@link FrontServer}. */
+async function token(deps: RouterDeps, req: Request, url: URL): Promise<Response> {
+  const body = await req.text();
+  const form = new URLSearchParams(body);
+  const grant = form.get('grant_type') ?? '';
+  deps.counts[`token:${grant}`] = (deps.counts[`token:${grant}`] ?? 0) + 1;
+  // zitadel/oidc `pkg/op/server_http.go` tokensHandler.
+  if (grant === '') return oauthError(400, 'invalid_request', 'grant_type missing');
+  if (!IMPLEMENTED_GRANTS.has(grant)) return oauthError(400, 'unsupported_grant_type', 'grant_type not supported');
+  if (grant === JWT_BEARER) return jwtBearerGrant(form, deps.jwtBearer);
+  return codeOrRefreshGrant(form, body, { ...deps.tokenEndpoint, relay: async (b) => oauthStatus(await relay(deps, req, url, b)) });
+}
+
+/** Builds the request handler for the front server. */
 export function createRouter(deps: RouterDeps): (req: Request) => Promise<Response> {
   return async (req) => {
     const url = new URL(req.url);
@@ -148,27 +154,20 @@ export function createRouter(deps: RouterDeps): (req: Request) => Promise<Respon
       if (path === PATHS.introspection && req.method === 'POST') {
         return await introspect(req, new URLSearchParams(await req.text()), deps.introspection);
       }
-      if (path === PATHS.token && req.method === 'POST') {
-        const body = await req.text();
-        const form = new URLSearchParams(body);
-        const grant = form.get('grant_type') ?? '';
-        deps.counts[`token:${grant}`] = (deps.counts[`token:${grant}`] ?? 0) + 1;
-        if (grant === JWT_BEARER) return await jwtBearerGrant(form, deps.jwtBearer);
-        // Zitadel: missing verifier is invalid_request (oidc-provider says invalid_grant).
-        if (grant === 'authorization_code' && !form.get('code_verifier')) {
-          return oauthError(400, 'invalid_request', 'code_verifier missing');
-        }
-        return await relay(deps, req, url, body);
-      }
+      if (path === PATHS.token && req.method === 'POST') return await token(deps, req, url);
       if (path === PATHS.revocation && req.method === 'POST') {
         const body = await req.text();
-        const token = new URLSearchParams(body).get('token');
+        const value = new URLSearchParams(body).get('token');
         // Tokens minted outside oidc-provider are revoked here; the rest is the provider's.
-        if (token && deps.tokens.revokeOpaque(token)) return new Response(null, { status: 200 });
-        return await relay(deps, req, url, body);
+        if (value && deps.tokens.revokeOpaque(value)) return new Response(null, { status: 200 });
+        return oauthStatus(await relay(deps, req, url, body));
       }
-      if (path === PATHS.end_session && (req.method === 'GET' || req.method === 'POST')) return await endSession(deps, req, url);
-      if (path === PATHS.authorization && req.method === 'GET') return await relay(deps, req, authorizeUrl(url));
+      if (path === PATHS.end_session && (req.method === 'GET' || req.method === 'POST')) return await endSession(req, url, deps.endSession);
+      if (path === LOGGED_OUT_PATH && req.method === 'GET') {
+        return new Response(loggedOutPage(), { headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' } });
+      }
+      if (path === PATHS.authorization && req.method === 'GET') return withoutIss(await relay(deps, req, authorizeUrl(url)), deps);
+      if (path.startsWith(`${PATHS.authorization}/`)) return withoutIss(await relay(deps, req, url), deps);
       return await relay(deps, req, url);
     } catch {
       return Response.json({ error: 'server_error', error_description: 'dev IdP failed to process the request' }, { status: 500 });

@@ -1,4 +1,7 @@
 /** Public types of the development IdP (re-exported from index.ts). */
+import type { BackChannelDelivery } from './backchannel.ts';
+
+export type { BackChannelDelivery } from './backchannel.ts';
 
 /** A user that can sign in on the dev IdP's login form. */
 export interface DevIdpUser {
@@ -37,6 +40,36 @@ export interface DevIdpOptions {
   accessTokenTtlSec?: number;
   /** Default: silent. Never receives tokens, codes or secrets. */
   log?: (line: string) => void;
+  /** Username of the generated service user (its JWT-profile client id, see `jwtProfileClient`); default 'zitauth-m2m'. */
+  serviceUserName?: string;
+  /**
+   * Who the OAuth client of the JWT-profile grant is, i.e. the `client_id` (and, without the audience
+   * scope, the `aud`) of the service user's tokens and the `aud`/`azp` of its ID token:
+   * - `'username'` (default): Zitadel v2.62 and later, v3, v4 — `clientCredentialsClient{clientID:
+   *   user.Username}` (`internal/api/oidc/token_jwt_profile.go`, since commit 58a7eb1, #8580);
+   * - `'userId'`: older Zitadel (v2.61 and before), where it was the assertion's subject, the userId.
+   */
+  jwtProfileClient?: 'username' | 'userId';
+  /**
+   * The answer to a bad JWT-profile assertion (bad signature, unknown key, wrong `aud`, expired…):
+   * - `'v2.71'` (default): 500 `{"error":"server_error","error_description":"Errors.Internal"}` —
+   *   what every released Zitadel answers up to and including v4.13.1 (the error leaves
+   *   `verifyJWTProfile` untyped and `internal/api/oidc/error.go` maps it to Errors.Internal);
+   * - `'current'`: 400 `{"error":"invalid_grant","error_description":"invalid assertion"}` — Zitadel's
+   *   main branch since commit 5344a7f (#11933, April 2026), not yet in a release tag.
+   */
+  jwtProfileErrors?: 'v2.71' | 'current';
+  /**
+   * The SPA app's back-channel logout URI (Zitadel's OIDC app setting `backChannelLogoutUri`). When
+   * set, each code exchange registers the login session, and when it ends (end_session,
+   * {@link DevIdp.logoutUser}) a logout token is POSTed there as Zitadel v4 does (see backchannel.ts).
+   */
+  backChannelLogoutUri?: string;
+  /**
+   * Waits between back-channel delivery attempts (3 attempts at most, as Zitadel's
+   * `OIDC.BackChannelLogout.MaxAttempts`); default [1000, 16000] (the queue's attempt⁴-seconds backoff).
+   */
+  backChannelLogoutRetryDelaysMs?: number[];
 }
 
 /** A service-user key file as Zitadel's console downloads it (`key` is PKCS#1 PEM). */
@@ -69,7 +102,13 @@ export interface DevIdp {
   serviceUserKey: ZitadelServiceUserKey;
   /** API app for introspection (Basic or private_key_jwt). */
   apiApp: { clientId: string; clientSecret: string; key: ZitadelApplicationKey };
-  /** Requests received per path, plus `token:<grant_type>` for the token endpoint. */
+  /** The generated service user: `userId` (its key file's) and `username` (its JWT-profile client id). */
+  serviceUser: { userId: string; username: string };
+  /**
+   * Requests received per path, plus `token:<grant_type>` for the token endpoint, and
+   * `backchannel_logout` / `backchannel_logout:<status>` per back-channel delivery attempt (status 0:
+   * no answer).
+   */
   counts: Record<string, number>;
   resetCounts(): void;
   /** Sign an access token exactly like the IdP does (Zitadel shape), for tests: override claims, kid, header, exp. */
@@ -96,5 +135,15 @@ export interface DevIdp {
    * but never answers them, null restores normal service on the SAME port.
    */
   setFault(mode: FaultMode): Promise<void>;
+  /**
+   * Ends every login session of the user at the IdP (as an admin terminating them in Zitadel):
+   * their grants go (refresh tokens, opaque access tokens), and with `backChannelLogoutUri` each
+   * registered session is notified. Resolves when those deliveries have settled (retries included).
+   */
+  logoutUser(sub: string): Promise<BackChannelDelivery[]>;
+  /** Every back-channel logout notification so far, in order (no tokens recorded). */
+  backChannelLogouts: BackChannelDelivery[];
+  /** Resolves when no back-channel delivery is in flight (end_session does not wait for them). */
+  backChannelSettled(): Promise<void>;
   close(): Promise<void>;
 }

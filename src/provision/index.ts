@@ -7,6 +7,8 @@
  * a key, and the organization's privacy-policy links. It then writes `service-account.json`,
  * `introspection-key.json` and `.env` (all mode 0600). Re-running reuses everything it finds,
  * keeps the existing cookie secret and M2M keys, and creates no key when the key file is present.
+ * Keys it creates expire after a year unless --key-expiration says otherwise (Zitadel's default
+ * would be never); the output names the expiry and any other keys still valid for the same owner.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -22,6 +24,9 @@ import {
   ensurePrivacyPolicy,
   ensureProject,
   ensureUserAgentApp,
+  listAppKeys,
+  listMachineKeys,
+  type KeyInfo,
 } from './steps.ts';
 
 export { PROVISION_USAGE } from './options.ts';
@@ -94,24 +99,31 @@ async function provision(o: ProvisionOptions, fetchImpl: typeof fetch | undefine
     redirectUris: [o.redirectUrl],
     postLogoutRedirectUris: o.postLogoutUris,
     devMode: o.devMode,
+    ...(o.backChannelLogoutUri ? { backChannelLogoutUri: o.backChannelLogoutUri } : {}),
   });
   log(`  user-agent app "${o.appName}": ${spa.outcome} (client id ${spa.clientId})`);
+  if (o.backChannelLogoutUri) {
+    // v4: always on; v2.65–v2.71: only with the instance feature (internal/feature/feature.go).
+    log(`  back-channel logout URI: ${o.backChannelLogoutUri} (Zitadel v4 sends logout tokens there; v2.65–v2.71 only with the instance feature enable_back_channel_logout)`);
+  }
 
   const api = await ensureApiApp(c, project.id, o.apiAppName);
   log(`  API app "${o.apiAppName}": ${api.outcome} (client id ${api.clientId})`);
 
   const introspectionPath = join(o.outDir, INTROSPECTION_KEY_FILE_NAME);
-  await ensureKeyFile(introspectionPath, { label: 'API app key', owner: 'application', field: 'appId', id: api.appId, log }, () =>
-    createAppKey(c, project.id, api.appId, o.keyExpiration),
-  );
+  await ensureKeyFile(introspectionPath, { label: 'API app key', owner: 'application', field: 'appId', id: api.appId, log, o }, {
+    list: () => listAppKeys(c, project.id, api.appId),
+    create: () => createAppKey(c, project.id, api.appId, o.keyExpiration),
+  });
 
   const user = await ensureMachineUser(c, o.serviceUser, 'ZitAuth M2M');
   log(`  service user "${o.serviceUser}": ${user.outcome} (${user.userId})`);
 
   const serviceAccountPath = join(o.outDir, SERVICE_ACCOUNT_FILE_NAME);
-  await ensureKeyFile(serviceAccountPath, { label: 'service user key', owner: 'user', field: 'userId', id: user.userId, log }, () =>
-    createMachineKey(c, user.userId, o.keyExpiration),
-  );
+  await ensureKeyFile(serviceAccountPath, { label: 'service user key', owner: 'user', field: 'userId', id: user.userId, log, o }, {
+    list: () => listMachineKeys(c, user.userId),
+    create: () => createMachineKey(c, user.userId, o.keyExpiration),
+  });
 
   if (Object.keys(o.privacy).length > 0) {
     log(`  privacy policy links: ${await ensurePrivacyPolicy(c, o.privacy)}`);
@@ -187,12 +199,14 @@ async function readPat(path: string): Promise<string> {
 /**
  * Keeps a key file that already belongs to `id` (Zitadel shows a key's private part only once,
  * so a re-run must not mint a new one), refuses to overwrite one of another owner, and otherwise
- * writes a freshly created key with mode 0600.
+ * writes a freshly created key with mode 0600 — saying when it expires and how many earlier keys
+ * of the same owner are still valid (a key file that was lost leaves its key valid in Zitadel;
+ * deleting keys is left to the operator, as another host may still use one).
  */
 async function ensureKeyFile(
   path: string,
-  o: { label: string; owner: string; field: string; id: string; log: (s: string) => void },
-  create: () => Promise<string>,
+  o: { label: string; owner: string; field: string; id: string; log: (s: string) => void; o: ProvisionOptions },
+  keys: { list: () => Promise<KeyInfo[]>; create: () => Promise<string> },
 ): Promise<void> {
   const existing = await readKeyFile(path);
   if (existing && existing[o.field] === o.id) {
@@ -200,6 +214,12 @@ async function ensureKeyFile(
     return;
   }
   if (existing) throw new InvalidRequest(`${path} holds a key of another ${o.owner}; move it away to create a new one.`);
-  await writeSecretFile(path, await create());
-  o.log(`  ${o.label}: created ${path}`);
+  const now = Date.now();
+  const stillValid = (await keys.list()).filter((k) => k.expirationDate === undefined || Date.parse(k.expirationDate) > now);
+  await writeSecretFile(path, await keys.create());
+  const until = o.o.keyExpiration.slice(0, 10);
+  o.log(`  ${o.label}: created ${path}, valid until ${until}${o.o.keyExpirationDefaulted ? ' (default one year; --key-expiration to choose)' : ''}`);
+  if (stillValid.length > 0) {
+    o.log(`  ${o.label}: ${stillValid.length} earlier key(s) of this ${o.owner} are still valid in Zitadel (ids ${stillValid.map((k) => k.id).join(', ')}); delete the ones no host uses any more (console → key list).`);
+  }
 }

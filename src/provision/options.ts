@@ -20,10 +20,22 @@ export interface ProvisionOptions {
   serviceUser: string;
   devMode: boolean;
   privacy: { tosLink?: string; privacyLink?: string; helpLink?: string; supportEmail?: string };
-  keyExpiration?: string;
+  /** Expiry of keys created by this run (RFC 3339, UTC). */
+  keyExpiration: string;
+  /** Whether `keyExpiration` is the default ({@link DEFAULT_KEY_LIFETIME_DAYS}) rather than --key-expiration. */
+  keyExpirationDefaulted: boolean;
+  /** The app's back-channel logout URI to register, if asked for. */
+  backChannelLogoutUri?: string;
   orgId?: string;
   timeoutMs: number;
 }
+
+/**
+ * Lifetime of keys created without --key-expiration. Zitadel's own default is "never" (9999-12-31, `internal/domain/expiration.go`),
+ * and every run that finds no key file adds another key, so a lost file would leave a valid key
+ * behind forever; a year bounds that, and the output says when each new key expires.
+ */
+export const DEFAULT_KEY_LIFETIME_DAYS = 365;
 
 export const PROVISION_USAGE = `Usage: zitauth provision [options]
 
@@ -46,7 +58,12 @@ Names:
   --app-name <name>        default "ZitAuth SPA"   --api-app-name <name> default "ZitAuth API"
   --service-user <name>    default "zitauth-m2m"
 Login "External links" (privacy policy): --tos-link --privacy-link --help-link --support-email
-Other: --key-expiration <RFC3339>  --org-id <id>  --timeout-ms <n> (default 10000)  --help
+Back-channel logout (Zitadel ends the gateway's sessions when a user logs out there):
+  --backchannel-logout     register <gateway>/api/v1/backchannel-logout (gateway = origin of --redirect-url)
+  --backchannel-logout-uri <url>  register this URL instead
+Keys:
+  --key-expiration <RFC3339>  expiry of keys created now (default: one year from now)
+Other: --org-id <id>  --timeout-ms <n> (default 10000)  --help
 `;
 
 /** Parses argv (the arguments after `provision`); throws InvalidRequest on bad input. */
@@ -81,6 +98,8 @@ export function parseProvisionArgs(
         'help-link': { type: 'string' },
         'support-email': { type: 'string' },
         'key-expiration': { type: 'string' },
+        'backchannel-logout': { type: 'boolean' },
+        'backchannel-logout-uri': { type: 'string' },
         'org-id': { type: 'string' },
         'timeout-ms': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -117,6 +136,10 @@ export function parseProvisionArgs(
 
   const keyExpiration = s('key-expiration');
   if (keyExpiration !== undefined && Number.isNaN(Date.parse(keyExpiration))) problems.push('--key-expiration must be an RFC 3339 timestamp');
+  else if (keyExpiration !== undefined && Date.parse(keyExpiration) <= Date.now()) problems.push('--key-expiration must be in the future');
+
+  const backChannelUri = s('backchannel-logout-uri');
+  if (backChannelUri !== undefined && !isHttpUrl(backChannelUri)) problems.push('--backchannel-logout-uri must be an http(s) URL');
 
   const roleKeys = (s('roles') ?? 'admin,user').split(',').map((r) => r.trim()).filter(Boolean);
   if (roleKeys.length === 0) problems.push('--roles must name at least one role');
@@ -147,7 +170,13 @@ export function parseProvisionArgs(
     serviceUser: s('service-user') ?? 'zitauth-m2m',
     devMode,
     privacy,
-    ...(keyExpiration ? { keyExpiration: new Date(keyExpiration).toISOString() } : {}),
+    keyExpiration: new Date(keyExpiration ?? Date.now() + DEFAULT_KEY_LIFETIME_DAYS * 86_400_000).toISOString(),
+    keyExpirationDefaulted: keyExpiration === undefined,
+    ...(backChannelUri
+      ? { backChannelLogoutUri: backChannelUri }
+      : values['backchannel-logout'] === true
+        ? { backChannelLogoutUri: `${new URL(redirectUrl).origin}/api/v1/backchannel-logout` }
+        : {}),
     ...(s('org-id') ? { orgId: s('org-id') } : {}),
     timeoutMs,
   };

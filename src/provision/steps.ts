@@ -4,6 +4,15 @@
  * Every request shape follows Zitadel's management API v1 (proto `zitadel/management.proto`,
  * JSON names in lowerCamelCase as grpc-gateway renders them). Re-running finds existing objects
  * through the `_search` endpoints, so nothing is created twice.
+ *
+ * The three updates used here replace the whole record: `PUT …/apps/{id}/oidc_config`,
+ * `PUT /projects/{id}` and `PUT /policies/privacy` (zitadel v4.13.1
+ * `internal/api/grpc/management/project_application_converter.go` `UpdateOIDCAppConfigRequestToDomain`
+ * and `project_converter.go` `ProjectUpdateToCommand` turn every request field, sent or not, into the
+ * new value; `internal/command/org_policy_privacy.go` likewise). So each update sends back every field
+ * it read, changing only ours, and is sent only when something differs: Zitadel refuses an update
+ * that changes nothing (400 "Errors.NoChangesFound" for the OIDC app and, up to v2.71, the project;
+ * 400 "Errors.Org.PrivacyPolicy.NotChanged" for the policy).
  */
 import { IdpBadResponse, InvalidRequest } from '../errors.ts';
 import { type Json, type ManagementClient, isObject, resultList, str } from './client.ts';
@@ -37,11 +46,13 @@ export async function ensureProject(
     outcome = 'found';
     if (found.projectRoleAssertion !== true) {
       // Role assertion puts roles into tokens without extra scopes — the gateway relies on it.
+      // Everything else is sent back as read (UpdateProjectRequest replaces the whole record).
       await c.call('PUT', `/projects/${id}`, {
-        name: spec.name,
+        name: str(found.name) ?? spec.name,
         projectRoleAssertion: true,
         projectRoleCheck: found.projectRoleCheck === true,
         hasProjectCheck: found.hasProjectCheck === true,
+        ...(str(found.privateLabelingSetting) ? { privateLabelingSetting: found.privateLabelingSetting } : {}),
       });
       outcome = 'updated';
     }
@@ -75,14 +86,22 @@ export interface UserAgentAppSpec {
   redirectUris: string[];
   postLogoutRedirectUris: string[];
   devMode: boolean;
+  /**
+   * The app's back-channel logout URI (`back_channel_logout_uri`, management API v1
+   * `UpdateOIDCAppConfig` field 17); undefined leaves whatever the app has.
+   */
+  backChannelLogoutUri?: string;
 }
+
+const RESPONSE_CODE = 'OIDC_RESPONSE_TYPE_CODE';
+const OUR_GRANTS = ['OIDC_GRANT_TYPE_AUTHORIZATION_CODE', 'OIDC_GRANT_TYPE_REFRESH_TOKEN'];
 
 /** The OIDC settings ZitAuth needs: public PKCE client, JWT access tokens carrying roles. */
 function oidcConfig(spec: UserAgentAppSpec): Json {
   return {
     redirectUris: spec.redirectUris,
-    responseTypes: ['OIDC_RESPONSE_TYPE_CODE'],
-    grantTypes: ['OIDC_GRANT_TYPE_AUTHORIZATION_CODE', 'OIDC_GRANT_TYPE_REFRESH_TOKEN'],
+    responseTypes: [RESPONSE_CODE],
+    grantTypes: OUR_GRANTS,
     appType: 'OIDC_APP_TYPE_USER_AGENT',
     authMethodType: 'OIDC_AUTH_METHOD_TYPE_NONE',
     postLogoutRedirectUris: spec.postLogoutRedirectUris,
@@ -91,7 +110,57 @@ function oidcConfig(spec: UserAgentAppSpec): Json {
     accessTokenRoleAssertion: true,
     idTokenRoleAssertion: true,
     idTokenUserinfoAssertion: true,
+    ...(spec.backChannelLogoutUri ? { backChannelLogoutUri: spec.backChannelLogoutUri } : {}),
   };
+}
+
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+
+/**
+ * Every field of `UpdateOIDCAppConfigRequest` as read from the app (`zitadel.app.v1.OIDCConfig`;
+ * grpc-gateway omits proto defaults, so an absent field is its zero value / enum 0), in request form.
+ */
+function oidcUpdateFromRead(cfg: Json): Json {
+  return {
+    redirectUris: strings(cfg.redirectUris),
+    responseTypes: strings(cfg.responseTypes),
+    grantTypes: strings(cfg.grantTypes),
+    appType: str(cfg.appType) ?? 'OIDC_APP_TYPE_WEB',
+    authMethodType: str(cfg.authMethodType) ?? 'OIDC_AUTH_METHOD_TYPE_BASIC',
+    postLogoutRedirectUris: strings(cfg.postLogoutRedirectUris),
+    devMode: cfg.devMode === true,
+    accessTokenType: str(cfg.accessTokenType) ?? 'OIDC_TOKEN_TYPE_BEARER',
+    accessTokenRoleAssertion: cfg.accessTokenRoleAssertion === true,
+    idTokenRoleAssertion: cfg.idTokenRoleAssertion === true,
+    idTokenUserinfoAssertion: cfg.idTokenUserinfoAssertion === true,
+    clockSkew: str(cfg.clockSkew) ?? '0s',
+    additionalOrigins: strings(cfg.additionalOrigins),
+    skipNativeAppSuccessPage: cfg.skipNativeAppSuccessPage === true,
+    backChannelLogoutUri: str(cfg.backChannelLogoutUri) ?? '',
+    ...(isObject(cfg.loginVersion) ? { loginVersion: cfg.loginVersion } : {}),
+  };
+}
+
+/**
+ * The update to send: the record as read with ZitAuth's settings applied. Response and grant types
+ * are kept and ours added (another grant someone enabled stays enabled); redirect URIs are ours.
+ */
+function oidcUpdate(cfg: Json, spec: UserAgentAppSpec): Json {
+  const read = oidcUpdateFromRead(cfg);
+  const want = oidcConfig(spec);
+  const union = (have: unknown, ours: string[]) => [...strings(have), ...ours.filter((x) => !strings(have).includes(x))];
+  return {
+    ...read,
+    ...want,
+    responseTypes: union(read.responseTypes, [RESPONSE_CODE]),
+    grantTypes: union(read.grantTypes, OUR_GRANTS),
+  };
+}
+
+/** Field-by-field equality of two update bodies (arrays in order, as Zitadel's change check compares them). */
+function sameJson(a: Json, b: Json): boolean {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  return [...keys].every((k) => JSON.stringify(a[k]) === JSON.stringify(b[k]));
 }
 
 async function findApp(c: ManagementClient, projectId: string, name: string): Promise<Json | undefined> {
@@ -124,18 +193,16 @@ export async function ensureUserAgentApp(
   }
   const appId = requireId(found.id, 'app');
   const clientId = requireId(cfg.clientId, 'client id');
-  const want = oidcConfig(spec);
-  // Absent fields are proto defaults (grpc-gateway may omit them): enum 0 / false / [].
-  const drift =
-    !sameSet(cfg.redirectUris, spec.redirectUris) ||
-    !sameSet(cfg.postLogoutRedirectUris, spec.postLogoutRedirectUris) ||
-    (cfg.devMode === true) !== spec.devMode ||
-    (cfg.appType ?? 'OIDC_APP_TYPE_WEB') !== want.appType ||
-    (cfg.authMethodType ?? 'OIDC_AUTH_METHOD_TYPE_BASIC') !== want.authMethodType ||
-    (cfg.accessTokenType ?? 'OIDC_TOKEN_TYPE_BEARER') !== want.accessTokenType ||
-    cfg.accessTokenRoleAssertion !== true;
-  if (!drift) return { appId, clientId, outcome: 'found' };
-  await c.call('PUT', `/projects/${projectId}/apps/${appId}/oidc_config`, want);
+  // Same URIs in another order are no change to us, but would be one to Zitadel: keep its order.
+  const current = oidcUpdateFromRead(cfg);
+  const spec2 = {
+    ...spec,
+    redirectUris: sameSet(current.redirectUris, spec.redirectUris) ? strings(current.redirectUris) : spec.redirectUris,
+    postLogoutRedirectUris: sameSet(current.postLogoutRedirectUris, spec.postLogoutRedirectUris) ? strings(current.postLogoutRedirectUris) : spec.postLogoutRedirectUris,
+  };
+  const update = oidcUpdate(cfg, spec2);
+  if (sameJson(update, current)) return { appId, clientId, outcome: 'found' };
+  await c.call('PUT', `/projects/${projectId}/apps/${appId}/oidc_config`, update);
   return { appId, clientId, outcome: 'updated' };
 }
 
@@ -228,24 +295,52 @@ export interface PrivacyLinks {
   supportEmail?: string;
 }
 
+/** Every field of `AddCustomPrivacyPolicyRequest` / `UpdateCustomPrivacyPolicyRequest`. */
+const PRIVACY_FIELDS = ['tosLink', 'privacyLink', 'helpLink', 'supportEmail', 'docsLink', 'customLink', 'customLinkText'] as const;
+
 /**
  * Sets the organization's privacy policy links (shown by the login UI as "External links").
- * An org that still inherits the instance default gets a custom policy (POST); an org with its
- * own policy is updated (PUT) — but only when a link actually differs.
+ * An org that still inherits the instance default gets a custom policy (POST) starting from the
+ * default's values; an org with its own policy is updated (PUT) — every field sent back as read
+ * (docs link, custom link and its text included), and only when a link actually differs.
  */
 export async function ensurePrivacyPolicy(c: ManagementClient, links: PrivacyLinks): Promise<Outcome> {
   const res = await c.call('GET', '/policies/privacy');
   const policy = isObject(res.policy) ? res.policy : {};
-  const keys = ['tosLink', 'privacyLink', 'helpLink', 'supportEmail'] as const;
-  const wanted: Json = {};
-  for (const k of keys) wanted[k] = links[k] ?? str(policy[k]) ?? '';
+  const current: Json = {};
+  for (const k of PRIVACY_FIELDS) current[k] = str(policy[k]) ?? '';
+  const wanted: Json = { ...current };
+  for (const k of ['tosLink', 'privacyLink', 'helpLink', 'supportEmail'] as const) if (links[k] !== undefined) wanted[k] = links[k];
   if (policy.isDefault === true) {
     await c.call('POST', '/policies/privacy', wanted);
     return 'created';
   }
-  if (keys.every((k) => (str(policy[k]) ?? '') === wanted[k])) return 'found';
+  if (sameJson(wanted, current)) return 'found';
   await c.call('PUT', '/policies/privacy', wanted);
   return 'updated';
+}
+
+/** A key of a machine user or an API app, as `…/keys/_search` lists it. */
+export interface KeyInfo {
+  id: string;
+  expirationDate: string | undefined;
+}
+
+/** The machine user's keys (`ListMachineKeys`). */
+export async function listMachineKeys(c: ManagementClient, userId: string): Promise<KeyInfo[]> {
+  return keyInfos(await c.call('POST', `/users/${userId}/keys/_search`, { query: { limit: 1000 } }));
+}
+
+/** The API app's keys (`ListAppKeys`). */
+export async function listAppKeys(c: ManagementClient, projectId: string, appId: string): Promise<KeyInfo[]> {
+  return keyInfos(await c.call('POST', `/projects/${projectId}/apps/${appId}/keys/_search`, { query: { limit: 1000 } }));
+}
+
+function keyInfos(res: Json): KeyInfo[] {
+  return resultList(res).flatMap((k) => {
+    const id = str(k.id);
+    return id ? [{ id, expirationDate: str(k.expirationDate) }] : [];
+  });
 }
 
 function decodeKeyDetails(v: unknown, what: string): string {

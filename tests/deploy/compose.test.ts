@@ -74,10 +74,15 @@ describe.skipIf(!hasCompose)('docker-compose.yaml', () => {
     expect(Object.keys(services).sort()).toEqual(['db', 'provision', 'volume-init', 'zitadel', 'zitauth']);
   });
 
-  test('Zitadel v2 starts from init with the master key from the environment, TLS off', () => {
+  test('Zitadel v4 starts from init with the master key from the environment, TLS off, login v1', () => {
     const z = services.zitadel!;
-    expect(z.image).toMatch(/^ghcr\.io\/zitadel\/zitadel:v2\.\d+\.\d+$/);
+    expect(z.image).toMatch(/^ghcr\.io\/zitadel\/zitadel:v4\.\d+\.\d+$/);
     expect(z.command).toEqual(['start-from-init', '--masterkeyFromEnv', '--tlsMode', 'disabled']);
+    // `zitadel ready` picks http only with TLS disabled in the configuration, not by the flag.
+    expect(z.environment?.ZITADEL_TLS_ENABLED).toBe('false');
+    // Without the separate login container the instance must not require login v2.
+    expect(z.environment?.ZITADEL_DEFAULTINSTANCE_FEATURES_LOGINV2_REQUIRED).toBe('false');
+    expect(z.environment?.ZITADEL_EXTERNALSECURE).toBe('false');
     expect(z.environment?.ZITADEL_MASTERKEY).toHaveLength(32);
     expect(z.environment?.ZITADEL_DATABASE_POSTGRES_HOST).toBe('db');
     expect(z.user).toBe('65532:65532');
@@ -159,13 +164,15 @@ describe.skipIf(!hasCompose)('docker-compose.yaml', () => {
   test('deploy/compose.env is valid and overrides the defaults', async () => {
     const envText = readFileSync(join(ROOT, 'deploy/compose.env'), 'utf8');
     expect(envText).toContain('ZITADEL_MASTERKEY=');
+    // The env file pins the same Zitadel as the YAML's default.
+    expect((await composeConfig(join(ROOT, 'deploy/compose.env'))).services.zitadel!.image).toBe(services.zitadel!.image!);
     const dir = mkdtempSync(join(tmpdir(), 'zitauth-compose-'));
     try {
       const custom = join(dir, 'custom.env');
-      writeFileSync(custom, `${envText}\nZITADEL_MASTERKEY=0123456789abcdef0123456789abcdef\nZITADEL_IMAGE=ghcr.io/zitadel/zitadel:v2.71.10\n`);
+      writeFileSync(custom, `${envText}\nZITADEL_MASTERKEY=0123456789abcdef0123456789abcdef\nZITADEL_IMAGE=ghcr.io/zitadel/zitadel:v4.13.0\n`);
       const cfg = await composeConfig(custom);
       expect(cfg.services.zitadel!.environment?.ZITADEL_MASTERKEY).toBe('0123456789abcdef0123456789abcdef');
-      expect(cfg.services.zitadel!.image).toBe('ghcr.io/zitadel/zitadel:v2.71.10');
+      expect(cfg.services.zitadel!.image).toBe('ghcr.io/zitadel/zitadel:v4.13.0');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

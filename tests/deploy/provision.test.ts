@@ -214,3 +214,192 @@ describe('zitauth provision against the Zitadel fake', () => {
     expect(lines.join('\n')).toContain('nope.pat (ENOENT)');
   });
 });
+
+describe('provision sends back every field it read (Zitadel replaces the whole record)', () => {
+  const run = async (fake: ZitadelFake, dir: string, patFile: string, extra: string[] = []) => {
+    const lines: string[] = [];
+    const code = await runProvision(
+      ['--zitadel', fake.url, '--pat-file', patFile, '--out-dir', dir, '--redirect-url', 'http://localhost:8000/api/v1/callback', '--spa-origin', 'http://localhost:8000', ...extra],
+      {},
+      { log: (s) => lines.push(s) },
+    );
+    return { code, out: lines.join('\n') };
+  };
+
+  for (const version of ['v2.71', 'v4'] as const) {
+    describe(`against Zitadel ${version}`, () => {
+      let fake: ZitadelFake;
+      let dir: string;
+      let patFile: string;
+      beforeAll(async () => {
+        fake = startZitadelFake({ pat: PAT, version });
+        dir = await mkdtemp(join(tmpdir(), 'zitauth-provision-full-'));
+        patFile = join(dir, 'admin.pat');
+        await writeFile(patFile, PAT, { mode: 0o600 });
+        const first = await run(fake, dir, patFile, ['--roles', 'admin,管理者,🚀-launch', '--tos-link', 'https://example.test/tos']);
+        expect(first.code).toBe(0);
+        expect(fake.violations).toEqual([]);
+      });
+      afterAll(async () => {
+        await fake.stop();
+        await rm(dir, { recursive: true, force: true });
+      });
+
+      test('non-ASCII role keys are created as given', () => {
+        expect(fake.state.projects[0]!.roles.map((r) => r.key)).toEqual(['admin', '管理者', '🚀-launch']);
+      });
+
+      test('a re-run with nothing to change sends no update at all (Zitadel would answer 400)', async () => {
+        const puts = fake.count('PUT', /./);
+        const { code } = await run(fake, dir, patFile, ['--roles', 'admin,管理者,🚀-launch', '--tos-link', 'https://example.test/tos']);
+        expect(code).toBe(0);
+        expect(fake.violations).toEqual([]);
+        expect(fake.count('PUT', /./)).toBe(puts);
+      });
+
+      test('an OIDC app update keeps clock skew, extra origins, back-channel URI, login version and other grants', async () => {
+        const app = fake.state.apps.find((a) => a.oidcConfig)!;
+        Object.assign(app.oidcConfig!, {
+          accessTokenType: 'OIDC_TOKEN_TYPE_BEARER', // drift the gateway fixes
+          redirectUris: ['http://localhost:8000/api/v1/callback'],
+          grantTypes: ['OIDC_GRANT_TYPE_AUTHORIZATION_CODE', 'OIDC_GRANT_TYPE_DEVICE_CODE'],
+          clockSkew: '2.5s',
+          additionalOrigins: ['https://app.例え.jp'],
+          skipNativeAppSuccessPage: true,
+          backChannelLogoutUri: 'https://other.example/bcl',
+          loginVersion: { loginV2: { baseUri: 'https://login.example/' } },
+        });
+        const { code } = await run(fake, dir, patFile, ['--roles', 'admin,管理者,🚀-launch', '--tos-link', 'https://example.test/tos']);
+        expect(code).toBe(0);
+        expect(fake.violations).toEqual([]);
+        const put = fake.calls.filter((c) => c.method === 'PUT' && c.path.endsWith('/oidc_config')).at(-1)!;
+        expect(put.body).toMatchObject({ clockSkew: '2.5s', additionalOrigins: ['https://app.例え.jp'], skipNativeAppSuccessPage: true, backChannelLogoutUri: 'https://other.example/bcl', loginVersion: { loginV2: { baseUri: 'https://login.example/' } } });
+        expect(app.oidcConfig).toMatchObject({
+          accessTokenType: 'OIDC_TOKEN_TYPE_JWT',
+          clockSkew: '2.5s',
+          additionalOrigins: ['https://app.例え.jp'],
+          skipNativeAppSuccessPage: true,
+          backChannelLogoutUri: 'https://other.example/bcl',
+          loginVersion: { loginV2: { baseUri: 'https://login.example/' } },
+          grantTypes: ['OIDC_GRANT_TYPE_AUTHORIZATION_CODE', 'OIDC_GRANT_TYPE_DEVICE_CODE', 'OIDC_GRANT_TYPE_REFRESH_TOKEN'],
+          idTokenRoleAssertion: true,
+          idTokenUserinfoAssertion: true,
+        });
+      });
+
+      test('--backchannel-logout registers <gateway>/api/v1/backchannel-logout on the app', async () => {
+        const { code, out } = await run(fake, dir, patFile, ['--roles', 'admin,管理者,🚀-launch', '--tos-link', 'https://example.test/tos', '--backchannel-logout']);
+        expect(code).toBe(0);
+        expect(fake.violations).toEqual([]);
+        const app = fake.state.apps.find((a) => a.oidcConfig)!;
+        expect(app.oidcConfig!.backChannelLogoutUri).toBe('http://localhost:8000/api/v1/backchannel-logout');
+        expect(app.oidcConfig!.clockSkew).toBe('2.5s');
+        expect(out).toContain('back-channel logout URI: http://localhost:8000/api/v1/backchannel-logout');
+        expect(out).toContain('enable_back_channel_logout');
+      });
+
+      test('a project update keeps role check, project check and private labeling', async () => {
+        const project = fake.state.projects[0]!;
+        Object.assign(project, { projectRoleAssertion: false, projectRoleCheck: true, hasProjectCheck: true, privateLabelingSetting: 'PRIVATE_LABELING_SETTING_ENFORCE_PROJECT_RESOURCE_OWNER_POLICY' });
+        const { code } = await run(fake, dir, patFile, ['--roles', 'admin,管理者,🚀-launch', '--tos-link', 'https://example.test/tos']);
+        expect(code).toBe(0);
+        expect(fake.violations).toEqual([]);
+        expect(project).toMatchObject({ projectRoleAssertion: true, projectRoleCheck: true, hasProjectCheck: true, privateLabelingSetting: 'PRIVATE_LABELING_SETTING_ENFORCE_PROJECT_RESOURCE_OWNER_POLICY', name: 'ZitAuth' });
+      });
+
+      test('a privacy policy update keeps the docs link and the custom link', async () => {
+        // The custom policy was created from the instance default: its docs link came along.
+        expect(fake.state.privacy.docsLink).toBe('https://zitadel.com/docs');
+        Object.assign(fake.state.privacy, { customLink: 'https://example.test/impressum', customLinkText: 'Impressum — Ü', helpLink: 'https://example.test/help' });
+        const { code } = await run(fake, dir, patFile, ['--roles', 'admin,管理者,🚀-launch', '--tos-link', 'https://example.test/tos-v2']);
+        expect(code).toBe(0);
+        expect(fake.violations).toEqual([]);
+        expect(fake.state.privacy).toMatchObject({ tosLink: 'https://example.test/tos-v2', docsLink: 'https://zitadel.com/docs', customLink: 'https://example.test/impressum', customLinkText: 'Impressum — Ü', helpLink: 'https://example.test/help' });
+      });
+    });
+  }
+});
+
+describe('key files: expiry and keys left behind', () => {
+  test('a new key expires after a year by default, the output says so and names earlier keys still valid', async () => {
+    const fake = startZitadelFake({ pat: PAT });
+    const dir = await mkdtemp(join(tmpdir(), 'zitauth-provision-keys-'));
+    try {
+      const patFile = join(dir, 'admin.pat');
+      await writeFile(patFile, PAT, { mode: 0o600 });
+      const args = ['--zitadel', fake.url, '--pat-file', patFile, '--out-dir', dir];
+      const lines: string[] = [];
+      expect(await runProvision(args, {}, { log: (s) => lines.push(s) })).toBe(0);
+      const yearAhead = Date.now() + 365 * 86_400_000;
+      for (const k of [...fake.state.userKeys, ...fake.state.appKeys]) expect(Math.abs(Date.parse(k.expirationDate!) - yearAhead)).toBeLessThan(3_600_000);
+      expect(JSON.parse(await readFile(join(dir, 'service-account.json'), 'utf8')).expirationDate).toBe(fake.state.userKeys[0]!.expirationDate!);
+      expect(lines.join('\n')).toMatch(/service user key: created .*valid until \d{4}-\d{2}-\d{2} \(default one year; --key-expiration to choose\)/);
+
+      // The key file is lost: a new key is made, and the old one is named as still valid.
+      await rm(join(dir, 'service-account.json'));
+      const again: string[] = [];
+      expect(await runProvision([...args, '--key-expiration', '2031-02-03T04:05:06Z'], {}, { log: (s) => again.push(s) })).toBe(0);
+      expect(fake.state.userKeys).toHaveLength(2);
+      expect(fake.state.userKeys[1]!.expirationDate).toBe('2031-02-03T04:05:06.000Z');
+      const out = again.join('\n');
+      expect(out).toContain('valid until 2031-02-03');
+      expect(out).not.toContain('default one year');
+      expect(out).toContain(`1 earlier key(s) of this user are still valid in Zitadel (ids ${fake.state.userKeys[0]!.id})`);
+      expect(fake.violations).toEqual([]);
+
+      const bad: string[] = [];
+      expect(await runProvision([...args, '--key-expiration', '2001-01-01T00:00:00Z'], {}, { log: (s) => bad.push(s) })).toBe(2);
+      expect(bad.join('\n')).toContain('--key-expiration must be in the future');
+    } finally {
+      await fake.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the fake behaves like Zitadel on updates', () => {
+  let fake: ZitadelFake;
+  const call = (method: string, path: string, body: unknown) =>
+    fetch(`${fake.url}/management/v1${path}`, { method, headers: { authorization: `Bearer ${PAT}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  beforeAll(() => {
+    fake = startZitadelFake({ pat: PAT, version: 'v2.71' });
+  });
+  afterAll(() => fake.stop());
+
+  test('full replace: fields left out are reset; an unchanged PUT is 400 with Zitadel\'s error', async () => {
+    const { id: projectId } = (await (await call('POST', '/projects', { name: 'P' })).json()) as { id: string };
+    const cfg = { redirectUris: ['http://x/cb'], responseTypes: ['OIDC_RESPONSE_TYPE_CODE'], grantTypes: ['OIDC_GRANT_TYPE_AUTHORIZATION_CODE'], appType: 'OIDC_APP_TYPE_USER_AGENT', authMethodType: 'OIDC_AUTH_METHOD_TYPE_NONE', postLogoutRedirectUris: [], devMode: true, accessTokenType: 'OIDC_TOKEN_TYPE_JWT', accessTokenRoleAssertion: true };
+    const { appId } = (await (await call('POST', `/projects/${projectId}/apps/oidc`, { name: 'A', ...cfg, clockSkew: '1s', additionalOrigins: ['https://o.example'] })).json()) as { appId: string };
+    const same = await call('PUT', `/projects/${projectId}/apps/${appId}/oidc_config`, { ...cfg, clockSkew: '1s', additionalOrigins: ['https://o.example'] });
+    expect(same.status).toBe(400);
+    expect(await same.json()).toMatchObject({ code: 9, message: 'No changes (COMMAND-1m88i)' });
+    expect((await call('PUT', `/projects/${projectId}/apps/${appId}/oidc_config`, cfg)).status).toBe(200);
+    const app = fake.state.apps.find((a) => a.id === appId)!;
+    expect(app.oidcConfig).toMatchObject({ clockSkew: '0s', additionalOrigins: [] });
+
+    const project = { name: 'P', projectRoleAssertion: false, projectRoleCheck: false, hasProjectCheck: false };
+    const unchanged = await call('PUT', `/projects/${projectId}`, project);
+    expect(unchanged.status).toBe(400);
+    expect(await unchanged.json()).toMatchObject({ code: 9, message: 'No changes (COMMAND-2M0fs)' });
+
+    await call('POST', '/policies/privacy', { tosLink: 'https://t', docsLink: 'https://d' });
+    const samePolicy = await call('PUT', '/policies/privacy', { tosLink: 'https://t', docsLink: 'https://d' });
+    expect(samePolicy.status).toBe(400);
+    expect(await samePolicy.json()).toMatchObject({ code: 9, message: 'Errors.Org.PrivacyPolicy.NotChanged (Org-4N9fs)' });
+    expect((await call('PUT', '/policies/privacy', { tosLink: 'https://t' })).status).toBe(200);
+    expect(fake.state.privacy.docsLink).toBe('');
+    fake.violations.length = 0;
+  });
+
+  test('v4 answers an unchanged project with 200', async () => {
+    const v4 = startZitadelFake({ pat: PAT, version: 'v4' });
+    try {
+      const c = (method: string, path: string, body: unknown) =>
+        fetch(`${v4.url}/management/v1${path}`, { method, headers: { authorization: `Bearer ${PAT}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const { id } = (await (await c('POST', '/projects', { name: 'P' })).json()) as { id: string };
+      expect((await c('PUT', `/projects/${id}`, { name: 'P' })).status).toBe(200);
+    } finally {
+      await v4.stop();
+    }
+  });
+});

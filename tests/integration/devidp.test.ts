@@ -1,22 +1,20 @@
 /**
  * The dev IdP, driven with plain fetch the way the gateway (and a browser) would talk to Zitadel.
+ * What Zitadel does is cited in the dev IdP's modules; these tests hold it to that.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import { startDevIdp, DEMO_USER, type DevIdp } from '../../src/devidp/index.ts';
-import { clientAssertion, serviceUserAssertion } from '../support/assertion.ts';
+import { clientAssertion } from '../support/assertion.ts';
 import { CookieJar, cookieFetch } from '../support/cookie-fetch.ts';
+import { basic, codeLogin, endSessionUrl, form, introspect } from '../support/devidp-client.ts';
 import { loginWithFetch, LoginRejected } from '../support/login.ts';
 import { authorizeUrl, exchangeCode, pkce } from '../support/oidc.ts';
 
 const REDIRECT = 'http://127.0.0.1:1/callback';
 const POST_LOGOUT = 'http://127.0.0.1:1/signed-out';
 const demo = { username: DEMO_USER.username, password: DEMO_USER.password };
-const form = (o: Record<string, string>) => ({
-  method: 'POST',
-  headers: { 'content-type': 'application/x-www-form-urlencoded' },
-  body: new URLSearchParams(o).toString(),
-});
+const ROLES = { admin: { '300000000000000000': 'zitauth.localhost' } };
 
 let idp: DevIdp;
 
@@ -25,36 +23,11 @@ beforeAll(async () => {
 });
 afterAll(() => idp.close());
 
-/** Full code + PKCE login; returns the token response. */
-async function login(o: { scope?: string; jar?: CookieJar } = {}): Promise<Record<string, unknown>> {
-  const p = pkce();
-  const url = authorizeUrl(idp, { redirectUri: REDIRECT, challenge: p.challenge, state: 'st-1', nonce: 'n-1', scope: o.scope });
-  const cb = new URL(await loginWithFetch(idp, url, demo, { jar: o.jar }));
-  expect(cb.origin + cb.pathname).toBe(REDIRECT);
-  expect(cb.searchParams.get('state')).toBe('st-1');
-  const res = await exchangeCode(idp, { code: cb.searchParams.get('code') ?? '', redirectUri: REDIRECT, verifier: p.verifier });
-  expect(res.status).toBe(200);
-  return (await res.json()) as Record<string, unknown>;
-}
-
-const introspect = (token: string, auth: 'basic' | string = 'basic') =>
-  fetch(`${idp.issuer}/oauth/v2/introspect`, {
-    ...form(
-      auth === 'basic'
-        ? { token }
-        : { token, client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: auth },
-    ),
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      ...(auth === 'basic' ? { authorization: `Basic ${btoa(`${encodeURIComponent(idp.apiApp.clientId)}:${idp.apiApp.clientSecret}`)}` } : {}),
-    },
-  });
-
-const jwtBearer = async (assertion: string, scope = 'openid') =>
-  fetch(`${idp.issuer}/oauth/v2/token`, form({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion, scope }));
+const login = (o: { scope?: string; jar?: CookieJar } = {}) => codeLogin(idp, { redirectUri: REDIRECT, creds: demo, ...o });
+const jwks = () => createRemoteJWKSet(new URL(`${idp.issuer}/oauth/v2/keys`));
 
 describe('discovery and keys', () => {
-  test('discovery lists Zitadel paths and S256 only', async () => {
+  test('discovery lists Zitadel paths, S256 only, back-channel logout, and no RFC 9207 iss', async () => {
     const d = (await (await fetch(`${idp.issuer}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
     expect(d.issuer).toBe(idp.issuer);
     expect(d.authorization_endpoint).toBe(`${idp.issuer}/oauth/v2/authorize`);
@@ -66,6 +39,9 @@ describe('discovery and keys', () => {
     expect(d.end_session_endpoint).toBe(`${idp.issuer}/oidc/v1/end_session`);
     expect(d.code_challenge_methods_supported).toEqual(['S256']);
     expect(d.grant_types_supported).toContain('urn:ietf:params:oauth:grant-type:jwt-bearer');
+    expect(d.backchannel_logout_supported).toBe(true);
+    expect(d.backchannel_logout_session_supported).toBe(true);
+    expect(d.authorization_response_iss_parameter_supported).toBeUndefined();
   });
 
   test('JWKS is cacheable for 300 s and lists the active key', async () => {
@@ -78,42 +54,63 @@ describe('discovery and keys', () => {
 });
 
 describe('login (authorization code + PKCE)', () => {
-  test('yields a Zitadel-shaped JWT access token and an ID token', async () => {
+  test('answers like Zitadel: no scope member, Zitadel-shaped JWT access token and ID token', async () => {
     idp.resetCounts();
     const t = await login();
+    expect(Object.keys(t).sort()).toEqual(['access_token', 'expires_in', 'id_token', 'token_type']);
     expect(t.token_type).toBe('Bearer');
     expect(typeof t.expires_in).toBe('number');
-    expect(typeof t.id_token).toBe('string');
-    expect(t.scope).toBe('openid profile email');
-    expect(t.refresh_token).toBeUndefined();
     expect(idp.counts['/oauth/v2/token']).toBe(1);
     expect(idp.counts['token:authorization_code']).toBe(1);
 
-    const jwks = createRemoteJWKSet(new URL(`${idp.issuer}/oauth/v2/keys`));
-    const { payload, protectedHeader } = await jwtVerify(String(t.access_token), jwks, { issuer: idp.issuer, typ: 'JWT' });
+    const { payload, protectedHeader } = await jwtVerify(String(t.access_token), jwks(), { issuer: idp.issuer, typ: 'JWT' });
     expect(protectedHeader.alg).toBe('RS256');
     expect(protectedHeader.kid).toBe(idp.activeKid());
     expect(payload.sub).toBe(DEMO_USER.sub);
     expect(payload.aud).toEqual([idp.clientId, idp.apiApp.clientId, idp.projectId]);
     expect(payload.client_id).toBe(idp.clientId);
     expect(payload.scope).toBeUndefined();
+    expect(payload.email).toBeUndefined(); // profile claims are not in Zitadel's access tokens
     expect(typeof payload.nbf).toBe('number');
     expect(typeof payload.jti).toBe('string');
-    const roles = { admin: { '300000000000000000': 'zitauth.localhost' } };
-    expect(payload['urn:zitadel:iam:org:project:roles']).toEqual(roles);
-    expect(payload[`urn:zitadel:iam:org:project:${idp.projectId}:roles`]).toEqual(roles);
+    expect(payload['urn:zitadel:iam:org:project:roles']).toEqual(ROLES);
+    expect(payload[`urn:zitadel:iam:org:project:${idp.projectId}:roles`]).toEqual(ROLES);
 
-    const id = await jwtVerify(String(t.id_token), jwks, { issuer: idp.issuer, audience: idp.clientId });
+    const id = await jwtVerify(String(t.id_token), jwks(), { issuer: idp.issuer, audience: idp.clientId, typ: 'JWT' });
+    expect(id.payload.aud).toEqual([idp.clientId, idp.apiApp.clientId, idp.projectId]);
+    expect(id.payload.azp).toBe(idp.clientId);
+    expect(id.payload.client_id).toBe(idp.clientId);
     expect(id.payload.nonce).toBe('n-1');
     expect(id.payload.email).toBe(DEMO_USER.email);
+    expect(id.payload.preferred_username).toBe(DEMO_USER.username);
+    expect(id.payload.amr).toEqual(['pwd']);
+    expect(typeof id.payload.sid).toBe('string');
+    expect(typeof id.payload.auth_time).toBe('number');
+    expect(id.payload.at_hash).toBe(new Bun.CryptoHasher('sha256').update(String(t.access_token)).digest().subarray(0, 16).toString('base64url'));
+    expect(id.payload['urn:zitadel:iam:org:project:roles']).toEqual(ROLES);
   });
 
-  test('offline_access adds a refresh token; unknown scopes are dropped', async () => {
-    const t = await login({ scope: 'openid offline_access made:up urn:zitadel:iam:org:projects:roles' });
+  test('the redirect back carries code and state but no iss', async () => {
+    const p = pkce();
+    const cb = new URL(await loginWithFetch(idp, authorizeUrl(idp, { redirectUri: REDIRECT, challenge: p.challenge, state: 'é "x"' }), demo));
+    expect([...cb.searchParams.keys()].sort()).toEqual(['code', 'state']);
+    expect(cb.searchParams.get('state')).toBe('é "x"');
+  });
+
+  test('offline_access adds a refresh token; unknown scopes are dropped silently', async () => {
+    const t = await login({ scope: 'openid offline_access made:up urn:zitadel:iam:made:up urn:zitadel:iam:org:projects:roles' });
     expect(typeof t.refresh_token).toBe('string');
-    expect(String(t.scope).split(' ').sort()).toEqual(['offline_access', 'openid', 'urn:zitadel:iam:org:projects:roles']);
-    const res = await fetch(`${idp.issuer}/oauth/v2/token`, form({ grant_type: 'refresh_token', refresh_token: String(t.refresh_token), client_id: idp.clientId }));
-    expect(res.status).toBe(200);
+    expect(t.scope).toBeUndefined();
+    const i = (await (await introspect(idp, String(t.access_token))).json()) as { scope: string };
+    expect(i.scope.split(' ').sort()).toEqual(['offline_access', 'openid', 'urn:zitadel:iam:org:projects:roles']);
+  });
+
+  test('without profile and email scopes the ID token carries no profile', async () => {
+    const t = await login({ scope: 'openid' });
+    const id = decodeJwt(String(t.id_token));
+    expect(id.sub).toBe(DEMO_USER.sub);
+    expect(id.email).toBeUndefined();
+    expect(id.name).toBeUndefined();
   });
 
   test('wrong password shows the form again with an error', async () => {
@@ -166,10 +163,30 @@ describe('login (authorization code + PKCE)', () => {
     const loc = new URL(res.headers.get('location') ?? '');
     expect(loc.searchParams.get('error')).toBe('invalid_request');
   });
+
+  test('an unknown client at the token endpoint is 400 invalid_client, not 401', async () => {
+    const p = pkce();
+    const code = new URL(await loginWithFetch(idp, authorizeUrl(idp, { redirectUri: REDIRECT, challenge: p.challenge, state: 's' }), demo)).searchParams.get('code') ?? '';
+    const res = await fetch(`${idp.issuer}/oauth/v2/token`, form({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, client_id: 'no-such-client', code_verifier: p.verifier }));
+    expect(res.status).toBe(400);
+    expect(res.headers.get('www-authenticate')).toBeNull();
+    expect(((await res.json()) as { error: string }).error).toBe('invalid_client');
+  });
+
+  test('token endpoint: missing and unsupported grant types are 400', async () => {
+    const none = await fetch(`${idp.issuer}/oauth/v2/token`, form({ code: 'x' }));
+    expect(none.status).toBe(400);
+    expect(((await none.json()) as { error: string }).error).toBe('invalid_request');
+    const cc = await fetch(`${idp.issuer}/oauth/v2/token`, form({ grant_type: 'client_credentials\r\n<x>' }));
+    expect(cc.status).toBe(400);
+    const body = await cc.text();
+    expect(JSON.parse(body).error).toBe('unsupported_grant_type');
+    expect(body).not.toContain('<x>');
+  });
 });
 
 describe('userinfo', () => {
-  test('answers JWT access tokens', async () => {
+  test('answers JWT access tokens with the claims of the token scopes', async () => {
     const t = await login();
     const res = await fetch(`${idp.issuer}/oidc/v1/userinfo`, { headers: { authorization: `Bearer ${t.access_token}` } });
     expect(res.status).toBe(200);
@@ -183,7 +200,13 @@ describe('userinfo', () => {
       family_name: 'User',
       name: 'Demo User',
     });
-    expect(u['urn:zitadel:iam:org:project:roles']).toBeDefined();
+    expect(u['urn:zitadel:iam:org:project:roles']).toEqual(ROLES);
+
+    const narrow = await login({ scope: 'openid' });
+    const n = (await (await fetch(`${idp.issuer}/oidc/v1/userinfo`, { headers: { authorization: `Bearer ${narrow.access_token}` } })).json()) as Record<string, unknown>;
+    expect(n.sub).toBe(DEMO_USER.sub);
+    expect(n.email).toBeUndefined();
+    expect(n['urn:zitadel:iam:org:project:roles']).toEqual(ROLES); // the project asserts roles
   });
 
   test('answers opaque tokens (minted and issued by the login flow)', async () => {
@@ -193,9 +216,7 @@ describe('userinfo', () => {
 
     const opaqueIdp = await startDevIdp({ redirectUris: [REDIRECT], userAccessTokenFormat: 'opaque' });
     try {
-      const p = pkce();
-      const cb = new URL(await loginWithFetch(opaqueIdp, authorizeUrl(opaqueIdp, { redirectUri: REDIRECT, challenge: p.challenge, state: 's' }), demo));
-      const t = (await (await exchangeCode(opaqueIdp, { code: cb.searchParams.get('code') ?? '', redirectUri: REDIRECT, verifier: p.verifier })).json()) as Record<string, string>;
+      const t = await codeLogin(opaqueIdp, { redirectUri: REDIRECT, creds: demo });
       expect(String(t.access_token).split('.').length).not.toBe(3);
       const ui = await fetch(`${opaqueIdp.issuer}/oidc/v1/userinfo`, { headers: { authorization: `Bearer ${t.access_token}` } });
       expect(((await ui.json()) as { sub: string }).sub).toBe(DEMO_USER.sub);
@@ -204,96 +225,31 @@ describe('userinfo', () => {
     }
   });
 
-  test('401 access_denied for garbage and expired tokens', async () => {
+  test('401 access_denied for garbage and expired tokens, 401 invalid_request without one', async () => {
     for (const token of ['garbage', await idp.mintAccessToken({ expiresInSec: -10 })]) {
       const res = await fetch(`${idp.issuer}/oidc/v1/userinfo`, { headers: { authorization: `Bearer ${token}` } });
       expect(res.status).toBe(401);
       expect(await res.json()).toEqual({ error: 'access_denied', error_description: 'access token invalid' });
     }
-  });
-});
-
-describe('jwt-bearer grant (service user)', () => {
-  test('issues a token with aud [userId] without the audience scope', async () => {
-    idp.resetCounts();
-    const res = await jwtBearer(await serviceUserAssertion(idp.serviceUserKey, idp.issuer));
-    expect(res.status).toBe(200);
-    const t = (await res.json()) as Record<string, unknown>;
-    expect(t).toMatchObject({ token_type: 'Bearer', scope: 'openid' });
-    expect(t.id_token).toBeUndefined();
-    const claims = decodeJwt(String(t.access_token));
-    expect(decodeProtectedHeader(String(t.access_token)).typ).toBe('JWT');
-    expect(claims.aud).toEqual([idp.serviceUserKey.userId]);
-    expect(claims.sub).toBe(idp.serviceUserKey.userId);
-    expect(claims[`urn:zitadel:iam:org:project:${idp.projectId}:roles`]).toBeUndefined();
-    expect(idp.counts['token:urn:ietf:params:oauth:grant-type:jwt-bearer']).toBe(1);
-    // Not for our API: introspection says inactive.
-    expect(await (await introspect(String(t.access_token))).json()).toEqual({ active: false });
-  });
-
-  test('audience scope puts the project in aud and adds per-project roles', async () => {
-    const scope = `openid urn:zitadel:iam:org:project:id:${idp.projectId}:aud`;
-    const t = (await (await jwtBearer(await serviceUserAssertion(idp.serviceUserKey, idp.issuer), scope)).json()) as Record<string, unknown>;
-    expect(t.scope).toBe(scope);
-    const claims = decodeJwt(String(t.access_token));
-    expect(claims.aud).toContain(idp.projectId);
-    expect(claims[`urn:zitadel:iam:org:project:${idp.projectId}:roles`]).toEqual({ m2m: { '300000000000000000': 'zitauth.localhost' } });
-    expect(claims['urn:zitadel:iam:org:project:roles']).toBeUndefined();
-    const i = (await (await introspect(String(t.access_token))).json()) as Record<string, unknown>;
-    expect(i).toMatchObject({ active: true, sub: idp.serviceUserKey.userId, scope });
-  });
-
-  test.each([
-    ['aud is the token endpoint', { claims: { aud: 'TOKEN' } }],
-    ['aud has a trailing slash', { claims: { aud: 'SLASH' } }],
-    ['exp is within 1 s', { claims: { exp: Math.floor(Date.now() / 1000) } }],
-    ['iat more than 1 h old', { claims: { iat: Math.floor(Date.now() / 1000) - 3700 } }],
-    ['iat in the future', { claims: { iat: Math.floor(Date.now() / 1000) + 60 } }],
-    ['iss is not the user', { claims: { iss: 'someone' } }],
-    ['kid is unknown', { header: { kid: 'other' } }],
-  ])('rejects an assertion when %s', async (_name, o: { claims?: Record<string, unknown>; header?: Record<string, unknown> }) => {
-    const claims = { ...o.claims };
-    if (claims.aud === 'TOKEN') claims.aud = `${idp.issuer}/oauth/v2/token`;
-    if (claims.aud === 'SLASH') claims.aud = `${idp.issuer}/`;
-    const res = await jwtBearer(await serviceUserAssertion(idp.serviceUserKey, idp.issuer, { claims, header: o.header }));
-    expect(res.status).toBe(400);
-    expect(((await res.json()) as { error: string }).error).toBe('invalid_grant');
-  });
-
-  test('rejects a scope without openid and a foreign signature', async () => {
-    expect((await jwtBearer(await serviceUserAssertion(idp.serviceUserKey, idp.issuer), 'profile')).status).toBe(400);
-    const forged = await serviceUserAssertion(idp.serviceUserKey, idp.issuer, { key: idp.apiApp.key.key });
-    expect((await jwtBearer(forged)).status).toBe(400);
-  });
-
-  test('opaque service-user tokens are introspectable', async () => {
-    const opaqueIdp = await startDevIdp({ redirectUris: [REDIRECT], serviceUserAccessTokenFormat: 'opaque' });
-    try {
-      const scope = `openid urn:zitadel:iam:org:project:id:${opaqueIdp.projectId}:aud`;
-      const res = await fetch(
-        `${opaqueIdp.issuer}/oauth/v2/token`,
-        form({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion: await serviceUserAssertion(opaqueIdp.serviceUserKey, opaqueIdp.issuer), scope }),
-      );
-      const t = (await res.json()) as Record<string, string>;
-      expect(String(t.access_token).split('.').length).not.toBe(3);
-      const i = await fetch(`${opaqueIdp.issuer}/oauth/v2/introspect`, {
-        ...form({ token: String(t.access_token) }),
-        headers: {
-          'content-type': 'application/x-www-form-urlencoded',
-          authorization: `Basic ${btoa(`${opaqueIdp.apiApp.clientId}:${opaqueIdp.apiApp.clientSecret}`)}`,
-        },
-      });
-      expect(await i.json()).toMatchObject({ active: true, sub: opaqueIdp.serviceUserKey.userId });
-    } finally {
-      await opaqueIdp.close();
+    for (const headers of [{}, { authorization: 'Basic abc' }, { authorization: 'bearer lower-case-scheme' }] as Record<string, string>[]) {
+      const res = await fetch(`${idp.issuer}/oidc/v1/userinfo`, { headers });
+      expect(res.status).toBe(401);
+      expect(await res.json()).toEqual({ error: 'invalid_request', error_description: 'access token missing' });
     }
+  });
+
+  test("401 'no active user' for a valid token of an unknown user", async () => {
+    const token = await idp.mintAccessToken({ claims: { sub: '399999999999999999' } });
+    const res = await fetch(`${idp.issuer}/oidc/v1/userinfo`, { headers: { authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(401);
+    expect(await res.json()).toEqual({ error: 'access_denied', error_description: 'no active user' });
   });
 });
 
 describe('introspection', () => {
-  test('Basic auth: active user token with claims and roles', async () => {
+  test('Basic auth: active user token with claims and both role claims', async () => {
     const t = await login();
-    const res = await introspect(String(t.access_token));
+    const res = await introspect(idp, String(t.access_token));
     expect(res.status).toBe(200);
     const i = (await res.json()) as Record<string, unknown>;
     expect(i).toMatchObject({
@@ -303,15 +259,20 @@ describe('introspection', () => {
       iss: idp.issuer,
       token_type: 'Bearer',
       username: DEMO_USER.username,
+      email: DEMO_USER.email,
       scope: 'openid profile email',
     });
     for (const k of ['exp', 'iat', 'nbf', 'jti', 'aud']) expect(i[k]).toBeDefined();
-    expect(i['urn:zitadel:iam:org:project:roles']).toBeDefined();
+    expect(i['urn:zitadel:iam:org:project:roles']).toEqual(ROLES);
+    expect(i[`urn:zitadel:iam:org:project:${idp.projectId}:roles`]).toEqual(ROLES);
   });
 
   test('private_key_jwt auth works; opaque minted tokens too', async () => {
     const token = await idp.mintOpaqueToken({ claims: { extra: 'x' } });
-    const res = await introspect(token, await clientAssertion(idp.apiApp.key, idp.issuer));
+    const res = await fetch(
+      `${idp.issuer}/oauth/v2/introspect`,
+      form({ token, client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: await clientAssertion(idp.apiApp.key, idp.issuer) }),
+    );
     expect(await res.json()).toMatchObject({ active: true, sub: DEMO_USER.sub, extra: 'x' });
   });
 
@@ -322,30 +283,52 @@ describe('introspection', () => {
       await idp.mintAccessToken({ expiresInSec: -5 }),
       'garbage',
     ]) {
-      expect(await (await introspect(token)).json()).toEqual({ active: false });
+      expect(await (await introspect(idp, token)).json()).toEqual({ active: false });
     }
   });
 
-  test('401 invalid_client for bad client auth', async () => {
+  test('client-auth failures are 400 as at Zitadel: invalid_request, invalid_client, unauthorized_client', async () => {
     const token = await idp.mintAccessToken();
-    const noAuth = await fetch(`${idp.issuer}/oauth/v2/introspect`, form({ token }));
-    expect(noAuth.status).toBe(401);
-    expect(((await noAuth.json()) as { error: string }).error).toBe('invalid_client');
-    const badSecret = await fetch(`${idp.issuer}/oauth/v2/introspect`, {
-      ...form({ token }),
-      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${btoa(`${idp.apiApp.clientId}:wrong`)}` },
-    });
-    expect(badSecret.status).toBe(401);
-    const wrongAud = await clientAssertion(idp.apiApp.key, idp.issuer, { claims: { aud: `${idp.issuer}/oauth/v2/introspect` } });
-    expect((await introspect(token, wrongAud)).status).toBe(401);
+    const url = `${idp.issuer}/oauth/v2/introspect`;
+    const assertionType = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+    const cases: [string, RequestInit, string][] = [
+      ['no credentials', form({ token }), 'invalid_request'],
+      ['client id without secret', form({ token, client_id: idp.apiApp.clientId }), 'invalid_client'],
+      ['undecodable Basic header', form({ token }, { authorization: `Basic ${btoa('%zz:%zz')}` }), 'invalid_client'],
+      ['wrong secret', form({ token }, { authorization: basic(idp.apiApp.clientId, 'wrong "secret"\r\n') }), 'unauthorized_client'],
+      ['unknown client', form({ token }, { authorization: basic('山田太郎@zitauth', idp.apiApp.clientSecret) }), 'unauthorized_client'],
+      ['assertion for the introspection URL', form({ token, client_assertion_type: assertionType, client_assertion: await clientAssertion(idp.apiApp.key, idp.issuer, { claims: { aud: url } }) }), 'unauthorized_client'],
+      ['assertion signed by another key', form({ token, client_assertion_type: assertionType, client_assertion: await clientAssertion(idp.apiApp.key, idp.issuer, { key: idp.serviceUserKey.key }) }), 'unauthorized_client'],
+      ['assertion of the wrong type', form({ token, client_assertion_type: 'urn:x', client_assertion: await clientAssertion(idp.apiApp.key, idp.issuer) }), 'invalid_request'],
+    ];
+    for (const [name, init, error] of cases) {
+      const res = await fetch(url, init);
+      expect(res.status, name).toBe(400);
+      expect(((await res.json()) as { error: string }).error, name).toBe(error);
+    }
+  });
+
+  test('an assertion that is not a JWT ends as inactive, not as an error (Zitadel swallows invalid_client)', async () => {
+    const res = await fetch(
+      `${idp.issuer}/oauth/v2/introspect`,
+      form({ token: await idp.mintAccessToken(), client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: 'not-a-jwt' }),
+    );
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ active: false });
+  });
+
+  test('a missing token is 400 invalid_request', async () => {
+    const res = await fetch(`${idp.issuer}/oauth/v2/introspect`, form({}, { authorization: basic(idp.apiApp.clientId, idp.apiApp.clientSecret) }));
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: string }).error).toBe('invalid_request');
   });
 });
 
 describe('signing keys', () => {
-  test('rotation: JWKS lists old and new, new tokens use the new kid, removed keys vanish', async () => {
+  test('rotation: JWKS lists old and new, new tokens (access and ID) use the new kid at once, removed keys vanish', async () => {
     const oldKid = idp.activeKid();
-    const jwks = createRemoteJWKSet(new URL(`${idp.issuer}/oauth/v2/keys`));
     const before = await idp.mintAccessToken();
+    const beforeLogin = await login();
     const newKid = await idp.rotateSigningKey();
     expect(newKid).not.toBe(oldKid);
     expect(idp.activeKid()).toBe(newKid);
@@ -355,13 +338,15 @@ describe('signing keys', () => {
     const t = await login();
     expect(decodeProtectedHeader(String(t.access_token)).kid).toBe(newKid);
     expect(decodeProtectedHeader(String(t.id_token)).kid).toBe(newKid);
-    await jwtVerify(String(t.access_token), jwks);
-    await jwtVerify(before, jwks);
+    expect(decodeProtectedHeader(await idp.mintAccessToken()).kid).toBe(newKid);
+    await jwtVerify(String(t.access_token), jwks());
+    await jwtVerify(before, jwks());
+    await jwtVerify(String(beforeLogin.access_token), jwks());
 
     idp.removeKey(oldKid);
     const after = (await (await fetch(`${idp.issuer}/oauth/v2/keys`)).json()) as { keys: { kid: string }[] };
     expect(after.keys.map((k) => k.kid)).toEqual([newKid]);
-    expect(await (await introspect(before)).json()).toEqual({ active: false });
+    expect(await (await introspect(idp, before)).json()).toEqual({ active: false });
   });
 
   test('mintAccessToken honours header and kid overrides', async () => {
@@ -382,16 +367,8 @@ describe('end_session', () => {
     while (loc.origin === new URL(idp.issuer).origin) loc = new URL((await f(loc)).headers.get('location') ?? '', idp.issuer);
     expect(loc.searchParams.get('code')).toBeTruthy();
 
-    const end = new URL(`${idp.issuer}/oidc/v1/end_session`);
-    end.search = new URLSearchParams({
-      id_token_hint: String(t.id_token),
-      client_id: idp.clientId,
-      post_logout_redirect_uri: POST_LOGOUT,
-      state: 'bye',
-    }).toString();
-    const res = await f(end);
-    expect(res.status).toBeGreaterThanOrEqual(300);
-    expect(res.status).toBeLessThan(400);
+    const res = await f(endSessionUrl(idp, { id_token_hint: String(t.id_token), client_id: idp.clientId, post_logout_redirect_uri: POST_LOGOUT, state: 'bye' }));
+    expect(res.status).toBe(302);
     const to = new URL(res.headers.get('location') ?? '');
     expect(to.origin + to.pathname).toBe(POST_LOGOUT);
     expect(to.searchParams.get('state')).toBe('bye');
@@ -404,6 +381,49 @@ describe('end_session', () => {
       r = await f(next);
     }
     expect(await r.text()).toContain('name="password"');
+  });
+
+  test('an expired id_token_hint is accepted; its azp stands in for client_id', async () => {
+    const t = await login();
+    const claims = decodeJwt(String(t.id_token));
+    const { aud: _a, iat: _i, exp: _e, ...rest } = claims;
+    const expired = await idp.mintAccessToken({ claims: { ...rest, aud: claims.aud, iat: 1_000_000, exp: 1_000_100 } });
+    const res = await fetch(endSessionUrl(idp, { id_token_hint: expired, post_logout_redirect_uri: POST_LOGOUT }), { redirect: 'manual' });
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toBe(POST_LOGOUT);
+  });
+
+  test('Zitadel refusals: bad hint, client_id ≠ azp, unknown client, unregistered URI — JSON 400 invalid_request', async () => {
+    const t = await login();
+    const hint = String(t.id_token);
+    const cases: [string, Record<string, string>][] = [
+      ['garbage hint', { id_token_hint: 'garbage' }],
+      ['hint from another issuer', { id_token_hint: await idp.mintAccessToken({ claims: { iss: 'https://evil.example' } }) }],
+      ['client_id differs from azp', { id_token_hint: hint, client_id: 'other-client' }],
+      ['unknown client', { client_id: 'no-such-app "<x>"' }],
+      ['unregistered post_logout_redirect_uri', { client_id: idp.clientId, post_logout_redirect_uri: 'https://evil.example/\r\nx' }],
+      ['unregistered URI with a hint', { id_token_hint: hint, post_logout_redirect_uri: `${POST_LOGOUT}/other` }],
+    ];
+    for (const [name, params] of cases) {
+      const res = await fetch(endSessionUrl(idp, params), { redirect: 'manual' });
+      expect(res.status, name).toBe(400);
+      const body = await res.text();
+      expect(JSON.parse(body).error, name).toBe('invalid_request');
+      expect(body, name).not.toContain('<x>');
+      expect(body, name).not.toContain('evil');
+    }
+  });
+
+  test('without hint and client_id the URI is ignored: Zitadel\'s own logged-out page', async () => {
+    const res = await fetch(endSessionUrl(idp, { post_logout_redirect_uri: 'https://evil.example/', state: 's' }), { redirect: 'manual' });
+    expect(res.status).toBe(302);
+    const to = new URL(res.headers.get('location') ?? '');
+    expect(to.origin).toBe(idp.issuer);
+    expect(to.pathname).toBe('/ui/login/logout/done');
+    expect(to.searchParams.get('state')).toBe('s');
+    const page = await fetch(to);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('Signed out');
   });
 });
 
