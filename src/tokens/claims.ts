@@ -64,10 +64,16 @@ export interface ClaimRules {
  * - `sub` and `jti`, when present, are strings (RFC 7519 §4.1.2, §4.1.7).
  * - `aud`, when present, is a string or an array of strings (RFC 7519 §4.1.3); with a policy it
  *   must be present and accepted by the policy (RFC 9068 §4 step 4).
+ * - no `nonce`, `at_hash` or `c_hash`: the token is an ID token, not an access token (RFC 8725
+ *   §2.8, cross-JWT confusion). Zitadel signs both with `typ: JWT` and the same audience, so the
+ *   header cannot tell them apart; ID tokens carry these claims (`at_hash` whenever issued with an
+ *   access token: internal/api/oidc/token.go createIDToken), access tokens never do
+ *   (zitadel/oidc pkg/oidc/token.go NewAccessTokenClaims; createJWT adds only userinfo claims).
  * So a set that passes has the registered claims' types that jose's `JWTPayload` declares.
  */
 export function checkClaims(claims: ClaimsSet, rules: ClaimRules, nowSec: number): RejectionReason | undefined {
   if (claims.iss !== rules.issuer) return 'issuer';
+  if (claims.nonce !== undefined || claims.at_hash !== undefined || claims.c_hash !== undefined) return 'type';
 
   const tolerance = rules.clockToleranceSec;
   const exp = claims.exp;

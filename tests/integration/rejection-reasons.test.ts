@@ -29,6 +29,9 @@ describe.each(CONFIG_MODES)('rejection reasons (%s endpoints)', (mode) => {
       ['opaque_unsupported', 'an-opaque~token/without+introspection'],
       ['bad_signature', (await idp.mintAccessToken()).slice(0, -4) + 'AAAA'],
       ['type', await idp.mintAccessToken({ header: { typ: 'logout+jwt' } })],
+      // Regression: an ID token (same issuer, audience and typ JWT as Zitadel's access tokens) is
+      // not accepted as an access token — it carries nonce / at_hash, which access tokens never do.
+      ['type', await idp.mintAccessToken({ claims: { nonce: 'n-ü', at_hash: 'abc', azp: idp.clientId } })],
     ];
     for (const [reason, token] of cases) {
       for (const path of ['/api/v1/validate', '/api/v1/forward-auth']) {
