@@ -206,6 +206,9 @@ export class IdpClient {
       if (err instanceof oauth.ResponseBodyError) {
         throw new IdpCredentialsRejected('service-user', `token answered ${err.status} ${err.error}: ${err.error_description ?? ''}`);
       }
+      // oauth4webapi reads error bodies of 4xx answers only; v2.71's is a 500.
+      const body = await oauthErrorOf5xx(err);
+      if (body !== undefined) throw new IdpCredentialsRejected('service-user', `token answered ${body.status} ${body.error}: ${body.description}`);
       throw mapIdpError(err, 'token');
     }
   }
@@ -269,6 +272,18 @@ export class IdpClient {
     url.searchParams.set('post_logout_redirect_uri', p.postLogoutRedirectUri);
     url.searchParams.set('state', p.state);
     return url;
+  }
+}
+
+/** An OAuth error body (`{"error": …}`) of a 5xx answer oauth4webapi refused as "not conform". */
+async function oauthErrorOf5xx(err: unknown): Promise<{ status: number; error: string; description: string } | undefined> {
+  if (!(err instanceof oauth.OperationProcessingError) || !(err.cause instanceof Response) || err.cause.status < 500) return undefined;
+  try {
+    const body = (await err.cause.clone().json()) as { error?: unknown; error_description?: unknown };
+    if (typeof body.error !== 'string') return undefined;
+    return { status: err.cause.status, error: body.error, description: typeof body.error_description === 'string' ? body.error_description : '' };
+  } catch {
+    return undefined;
   }
 }
 
