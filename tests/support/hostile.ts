@@ -55,6 +55,11 @@ export const HOSTILE_VALUES = [
 
 /** A header value as Fetch must carry it: the UTF-8 bytes, one latin1 character per byte. */
 export const asHeader = (v: string): string => Buffer.from(v, 'utf8').toString('latin1');
+/**
+ * {@link asHeader} for any value: NUL, CR and LF cannot travel in a header at all (Fetch refuses
+ * them, as HTTP does), so they become spaces first.
+ */
+export const asHeaderValue = (v: string): string => asHeader(v.replace(/[\0\r\n]/g, ' '));
 /** How an upstream reads a UTF-8 header value that Fetch exposes byte-per-character. */
 export const fromHeader = (v: string | null | undefined): string | null => (v == null ? null : Buffer.from(v, 'latin1').toString('utf8'));
 
