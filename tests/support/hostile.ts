@@ -83,12 +83,19 @@ export async function expectCleanRefusal(
   return json;
 }
 
-/** None of `inputs` appears in `text` or the headers (raw, URL-encoded, or as UTF-8 bytes in latin1). */
+/**
+ * None of `inputs` appears in `text` or the headers: raw, JSON-escaped (a JSON body spells CR/LF
+ * and quotes with backslashes), URL-encoded, as UTF-8 bytes in latin1, truncated, or as a
+ * longer run between control characters and quotes (an echo that dropped the CR/LF).
+ */
 export function expectNotEchoed(text: string, headers: Headers, inputs: readonly string[], where = ''): void {
   const head = [...headers].map(([k, v]) => `${k}: ${v}`).join('\n');
   for (const input of inputs) {
+    const json = JSON.stringify(input).slice(1, -1);
+    const runs = input.split(/[\x00-\x1f"\\]/).filter((r) => r.length >= 6);
     // A truncated echo counts too; shorter than 16 characters a slice would match innocent text.
-    const forms = new Set([input, encodeURIComponent(input), asHeader(input), ...(input.length > 16 ? [input.slice(0, 16)] : [])].filter((f) => f.length >= 2));
+    const cut = (v: string) => (v.length > 16 ? [v.slice(0, 16)] : []);
+    const forms = new Set([input, json, encodeURIComponent(input), asHeader(input), ...cut(input), ...cut(json), ...runs].filter((f) => f.length >= 2));
     for (const f of forms) {
       if (text.includes(f)) throw new Error(`${where}: input ${JSON.stringify(input)} echoed in the body`);
       if (head.includes(f)) throw new Error(`${where}: input ${JSON.stringify(input)} echoed in a header`);
