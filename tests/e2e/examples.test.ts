@@ -1,29 +1,19 @@
 /**
  * The M2M examples, run as a user runs them (subprocesses), against a gateway that serves the
- * demo protected API (ZITAUTH_SERVE_SPA=true) next to a dev IdP.
+ * demo protected API (ZITAUTH_SERVE_SPA=true) next to a dev IdP — in both configuration modes.
+ * A wrong API key with quotes and markup is refused without the gateway (or the example)
+ * echoing it.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { resolve } from 'node:path';
 import { SERVICE_USER_ROLES } from '../../src/devidp/index.ts';
-import { freePort, startStack, type Stack } from '../support/stack.ts';
+import { CONFIG_MODES, freePort, startStack, type Stack } from '../support/stack.ts';
 import { cleanEnv } from '../build/process.ts';
 
 const ROOT = resolve(import.meta.dir, '../..');
 const API_KEY = 'examples-test-api-key-0123456789';
-
-let stack: Stack;
-let keyed: { url: string; stop(): Promise<void> };
-
-beforeAll(async () => {
-  const port = freePort();
-  const url = `http://127.0.0.1:${port}`;
-  stack = await startStack({ port, env: { SPA_ORIGIN: url, ZITAUTH_SERVE_SPA: 'true' } });
-  keyed = await stack.gateway({ ZITAUTH_M2M_API_KEYS: API_KEY });
-});
-
-afterAll(async () => {
-  await stack?.close();
-});
+/** Visible ASCII (what an API key may be), but hostile: quotes, markup, a shell metacharacter. */
+const WRONG_KEY = `wrong-"key"-<script>-$(id)-0123456789`;
 
 async function runExample(cmd: string[], env: Record<string, string>) {
   const p = Bun.spawn(cmd, { cwd: ROOT, env: cleanEnv(env), stdout: 'pipe', stderr: 'pipe' });
@@ -36,31 +26,55 @@ const EXAMPLES = {
   'Python (stdlib)': ['python3', 'examples/python/m2m_sim.py'],
 } as const;
 
+describe.each(CONFIG_MODES)('M2M examples (%s endpoints)', (mode) => {
+  let stack: Stack;
+  let keyed: { url: string; stop(): Promise<void> };
+
+  beforeAll(async () => {
+    const port = freePort();
+    const url = `http://127.0.0.1:${port}`;
+    stack = await startStack({ mode, port, env: { SPA_ORIGIN: url, ZITAUTH_SERVE_SPA: 'true' } });
+    keyed = await stack.gateway({ ZITAUTH_M2M_API_KEYS: API_KEY });
+  });
+
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  for (const [name, cmd] of Object.entries(EXAMPLES)) {
+    describe(`M2M example: ${name}`, () => {
+      test('gets a service-user token and calls the protected API', async () => {
+        const r = await runExample([...cmd], { ZITAUTH_URL: stack.url });
+        expect(r.err).toBe('');
+        expect(r.code).toBe(0);
+        expect(r.out).toContain('protected API answered HTTP 200');
+        expect(r.out).toContain(`"sub": "${stack.idp.serviceUserKey.userId}"`);
+        expect(r.out).toContain(`"${SERVICE_USER_ROLES[0]}"`);
+        expect(r.out).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\./); // the token is never printed
+      });
+
+      test('sends ZITAUTH_API_KEY when the gateway requires one; a wrong one is refused, never echoed', async () => {
+        const denied = await runExample([...cmd], { ZITAUTH_URL: keyed.url, PROTECTED_API_URL: stack.url });
+        expect(denied.code).toBe(1);
+        expect(denied.err).toContain('token request failed: HTTP 401');
+        const wrong = await runExample([...cmd], { ZITAUTH_URL: keyed.url, PROTECTED_API_URL: stack.url, ZITAUTH_API_KEY: WRONG_KEY });
+        expect(wrong.code).toBe(1);
+        expect(wrong.err).toContain('token request failed: HTTP 401 invalid_client');
+        expect(`${wrong.out}${wrong.err}`).not.toContain('<script>');
+        expect(`${wrong.out}${wrong.err}`).not.toContain('"key"');
+        const ok = await runExample([...cmd], { ZITAUTH_URL: keyed.url, PROTECTED_API_URL: stack.url, ZITAUTH_API_KEY: API_KEY });
+        expect(ok.code).toBe(0);
+        expect(ok.out).toContain(`"sub": "${stack.idp.serviceUserKey.userId}"`);
+      });
+    });
+  }
+});
+
+// No IdP involved: the configuration mode makes no difference here.
 for (const [name, cmd] of Object.entries(EXAMPLES)) {
-  describe(`M2M example: ${name}`, () => {
-    test('gets a service-user token and calls the protected API', async () => {
-      const r = await runExample([...cmd], { ZITAUTH_URL: stack.url });
-      expect(r.err).toBe('');
-      expect(r.code).toBe(0);
-      expect(r.out).toContain('protected API answered HTTP 200');
-      expect(r.out).toContain(`"sub": "${stack.idp.serviceUserKey.userId}"`);
-      expect(r.out).toContain(`"${SERVICE_USER_ROLES[0]}"`);
-      expect(r.out).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\./); // the token is never printed
-    });
-
-    test('sends ZITAUTH_API_KEY when the gateway requires one', async () => {
-      const denied = await runExample([...cmd], { ZITAUTH_URL: keyed.url, PROTECTED_API_URL: stack.url });
-      expect(denied.code).toBe(1);
-      expect(denied.err).toContain('token request failed: HTTP 401');
-      const ok = await runExample([...cmd], { ZITAUTH_URL: keyed.url, PROTECTED_API_URL: stack.url, ZITAUTH_API_KEY: API_KEY });
-      expect(ok.code).toBe(0);
-      expect(ok.out).toContain(`"sub": "${stack.idp.serviceUserKey.userId}"`);
-    });
-
-    test('fails clearly when the gateway is down', async () => {
-      const r = await runExample([...cmd], { ZITAUTH_URL: `http://127.0.0.1:${freePort()}` });
-      expect(r.code).toBe(1);
-      expect(r.err).toMatch(/not reachable|failed/);
-    });
+  test(`M2M example ${name} fails clearly when the gateway is down`, async () => {
+    const r = await runExample([...cmd], { ZITAUTH_URL: `http://127.0.0.1:${freePort()}` });
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/not reachable|failed/);
   });
 }

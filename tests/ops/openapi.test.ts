@@ -1,9 +1,12 @@
 /**
  * The OpenAPI document at /swagger/json describes every route completely, and /swagger works
- * offline: every asset it references is served by the gateway itself.
+ * offline: every asset it references is served by the gateway itself. The document is checked
+ * once (it does not depend on how the IdP's endpoints are configured — asserted below in both
+ * configuration modes, together with the live routes after serving it).
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { startStack, type Stack } from '../support/stack.ts';
+import { CONFIG_MODES, startStack, type Stack } from '../support/stack.ts';
+import { expectCleanRefusal, HOSTILE_CLAIMS, HOSTILE_VALUES, ROLE } from '../support/hostile.ts';
 
 type Json = Record<string, any>;
 let stack: Stack;
@@ -152,19 +155,53 @@ describe('/swagger/json', () => {
     expect(names).toEqual(expect.arrayContaining(['role', 'scope', 'aud', 'redirect']));
   });
 
-  test('regression: serving the spec leaves the live routes and the next spec unchanged', async () => {
-    const again = (await (await fetch(`${stack.url}/swagger/json`)).json()) as Json;
-    expect(again).toEqual(spec);
-    expect((await fetch(`${stack.url}/api/v1/login`, { redirect: 'manual' })).status).toBe(302);
-    expect((await fetch(`${stack.url}/healthz`)).status).toBe(200);
-    expect((await fetch(`${stack.url}/readyz`)).status).toBe(200);
-    const token = await stack.idp.mintAccessToken();
-    expect((await fetch(`${stack.url}/api/v1/validate`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
-  });
-
   test('is served as JSON', async () => {
     const res = await fetch(`${stack.url}/swagger/json`);
     expect(res.headers.get('content-type')).toContain('application/json');
+  });
+});
+
+describe.each(CONFIG_MODES)('/swagger/json against live routes (%s endpoints)', (mode) => {
+  let live: Stack;
+  beforeAll(async () => {
+    live = await startStack({ mode });
+  });
+  afterAll(() => live?.close());
+
+  test('regression: serving the spec leaves the live routes and the next spec unchanged', async () => {
+    const first = (await (await fetch(`${live.url}/swagger/json`)).json()) as Json;
+    const again = (await (await fetch(`${live.url}/swagger/json`)).json()) as Json;
+    expect(again).toEqual(first);
+    // The same document whatever the configuration mode.
+    expect(first).toEqual(spec);
+    expect((await fetch(`${live.url}/api/v1/login`, { redirect: 'manual' })).status).toBe(302);
+    expect((await fetch(`${live.url}/healthz`)).status).toBe(200);
+    expect((await fetch(`${live.url}/readyz`)).status).toBe(200);
+    const token = await live.idp.mintAccessToken({ claims: HOSTILE_CLAIMS });
+    expect((await fetch(`${live.url}/api/v1/validate?role=${encodeURIComponent(ROLE)}`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+  });
+
+  test('hostile values answer what the spec declares: a declared 4xx with the documented error codes', async () => {
+    const token = await live.idp.mintAccessToken({ claims: HOSTILE_CLAIMS });
+    for (const value of HOSTILE_VALUES) {
+      const q = encodeURIComponent(value);
+      for (const [method, path, query] of [
+        ['get', '/api/v1/validate', `role=${q}`],
+        ['get', '/api/v1/forward-auth', `scope=${q}`],
+        ['get', '/api/v1/login', `prompt=${q}`],
+        ['get', '/api/v1/logout', `post_logout_redirect_uri=${q}`],
+        ['get', '/api/v1/callback', `state=${q}&code=c`],
+      ] as const) {
+        const res = await fetch(`${live.url}${path}?${query}`, { redirect: 'manual', headers: { authorization: `Bearer ${token}` } });
+        const where = `${path}?${query}`;
+        const body = await expectCleanRefusal(res, [value], where);
+        const declared = op(method, path).responses?.[String(res.status)] as Json | undefined;
+        expect(declared ? where : `${where}: ${res.status} not declared`).toBe(where);
+        expect(declared!.content['application/json'].schema).toBeDefined();
+        // The RFC codes the spec's examples use for these statuses.
+        expect({ 400: ['invalid_request'], 403: ['insufficient_scope'] }[res.status as 400 | 403] ?? []).toContain(body.error);
+      }
+    }
   });
 });
 

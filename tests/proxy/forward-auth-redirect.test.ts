@@ -1,10 +1,13 @@
 /**
  * forward-auth `redirect=login`: browsers without a token go to the login (Traefik/Caddy relay
  * the 302 as is), everything else keeps getting 401, and only allow-listed origins are used.
+ * The pure URL rules are unit-tested once; the HTTP flows run in both configuration modes, with
+ * non-ASCII and hostile forwarded URLs.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { loginRedirect, originalUrl } from '../../src/http/validate/index.ts';
-import { startStack, type Stack } from '../support/stack.ts';
+import { CONFIG_MODES, startStack, type Stack } from '../support/stack.ts';
+import { asHeader, asHeaderValue, EMAIL, expectCleanRefusal, fromHeader, HOSTILE_CLAIMS, HOSTILE_VALUES, NAME, ROLE } from '../support/hostile.ts';
 import { browserLoginGateway } from './gateway.ts';
 
 const APP = 'https://app.example.test';
@@ -54,11 +57,11 @@ describe('loginRedirect', () => {
   });
 });
 
-describe('GET /api/v1/forward-auth?redirect=login (HTTP)', () => {
+describe.each(CONFIG_MODES)('GET /api/v1/forward-auth?redirect=login (HTTP, %s endpoints)', (mode) => {
   let stack: Stack;
   let gw: { url: string; stop(): Promise<void> };
   beforeAll(async () => {
-    stack = await startStack({ env: { ZITAUTH_RETURN_TO_ORIGINS: APP } });
+    stack = await startStack({ mode, env: { ZITAUTH_RETURN_TO_ORIGINS: APP } });
     gw = await browserLoginGateway(stack, `${APP}/`);
   });
   afterAll(async () => {
@@ -88,6 +91,50 @@ describe('GET /api/v1/forward-auth?redirect=login (HTTP)', () => {
     expect(start.headers.get('location')!.startsWith(stack.idp.issuer)).toBe(true);
   });
 
+  test('a non-ASCII forwarded URI, percent-encoded as browsers send it → return_to carries it exactly', async () => {
+    const res = await call(traefik(`/${encodeURIComponent(NAME)}?q=${encodeURIComponent('🍣 "x"')}&e=${encodeURIComponent(EMAIL)}`));
+    expect(res.status).toBe(302);
+    const raw = res.headers.get('location')!;
+    expect(raw).not.toMatch(/[^\x21-\x7e]/);
+    const returnTo = new URL(new URL(raw).searchParams.get('return_to')!);
+    expect(returnTo.origin).toBe(APP);
+    expect(decodeURIComponent(returnTo.pathname)).toBe(`/${NAME}`);
+    expect(returnTo.searchParams.get('q')).toBe('🍣 "x"');
+    expect(returnTo.searchParams.get('e')).toBe(EMAIL);
+  });
+
+  test('raw UTF-8 bytes in a forwarded URI (nginx $request_uri) are read as UTF-8, like the identity headers the gateway writes (open bug)', async () => {
+    // nginx's $request_uri (X-Original-URL in examples/nginx) is the request line as the client
+    // sent it, raw UTF-8 bytes included. Read byte-per-character (latin1) each byte becomes a
+    // character of its own and return_to points at a mojibake path (/%C3%A5%C2%B1…) instead of
+    // /%E5%B1%B1… — the page the user wanted.
+    for (const headers of [traefik(asHeader(`/${NAME}?e=${EMAIL}`)), { accept: 'text/html', 'x-original-url': asHeader(`${APP}/${NAME}?e=${EMAIL}`) }]) {
+      const res = await call(headers);
+      expect(res.status).toBe(302);
+      const returnTo = new URL(new URL(res.headers.get('location')!).searchParams.get('return_to')!);
+      expect(returnTo.pathname).toBe(`/${encodeURIComponent(NAME)}`);
+      expect(returnTo.searchParams.get('e')).toBe(EMAIL);
+    }
+  });
+
+  test('hostile forwarded hosts and URIs → 401 JSON or a 302 to the login only, never a 5xx, never echoed raw', async () => {
+    for (const value of HOSTILE_VALUES) {
+      for (const headers of [traefik('/', asHeaderValue(value)), traefik(asHeaderValue(`/${value}`)), { accept: 'text/html', 'x-original-url': asHeaderValue(`https://${value}/`) }]) {
+        const res = await call(headers);
+        const where = `${JSON.stringify(value)} ${JSON.stringify(headers)}`;
+        if (res.status === 302) {
+          const loc = new URL(res.headers.get('location')!);
+          expect(`${loc.origin}${loc.pathname}`).toBe(`${stack.url}/api/v1/login`);
+          expect(new URL(loc.searchParams.get('return_to')!).origin).toBe(APP);
+          expect(res.headers.get('location')!).not.toMatch(/[^\x21-\x7e]/);
+        } else {
+          expect(`${where} ${res.status}`).toBe(`${where} 401`);
+          await expectCleanRefusal(res, [value], where);
+        }
+      }
+    }
+  });
+
   test('with requirements too (role=admin&redirect=login)', async () => {
     expect((await call(traefik('/'), 'role=admin&redirect=login')).status).toBe(302);
   });
@@ -108,9 +155,19 @@ describe('GET /api/v1/forward-auth?redirect=login (HTTP)', () => {
   });
 
   test('a valid token still passes with identity headers', async () => {
-    const token = await stack.idp.mintAccessToken();
-    const res = await call({ ...traefik('/'), authorization: `Bearer ${token}` }, 'role=admin&redirect=login');
+    const token = await stack.idp.mintAccessToken({ claims: HOSTILE_CLAIMS });
+    const res = await call({ ...traefik('/'), authorization: `Bearer ${token}` }, `role=${encodeURIComponent(ROLE)}&redirect=login`);
     expect(res.status).toBe(200);
     expect(res.headers.get('x-auth-request-user')).toBeTruthy();
+    expect(fromHeader(res.headers.get('x-auth-request-email'))).toBe(EMAIL);
+  });
+
+  test('a valid token lacking a hostile role → 403, not a redirect, not echoed', async () => {
+    const token = await stack.idp.mintAccessToken({ claims: HOSTILE_CLAIMS });
+    for (const value of HOSTILE_VALUES) {
+      const res = await call({ ...traefik('/'), authorization: `Bearer ${token}` }, `role=${encodeURIComponent(value)}&redirect=login`);
+      expect(res.headers.get('location')).toBeNull();
+      expect(`${JSON.stringify(value)} ${(await expectCleanRefusal(res, [value], value)).error}`).toBe(`${JSON.stringify(value)} insufficient_scope`);
+    }
   });
 });

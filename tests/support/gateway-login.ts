@@ -5,7 +5,7 @@
  */
 import { DEMO_USER } from '../../src/devidp/index.ts';
 import { CookieJar, cookieFetch } from './cookie-fetch.ts';
-import { loginWithFetch } from './login.ts';
+import { loginWithFetch, type Credentials } from './login.ts';
 
 export const DEMO = { username: DEMO_USER.username, password: DEMO_USER.password };
 
@@ -19,15 +19,18 @@ export interface PendingLogin {
   cookie: string;
 }
 
-/** Visits `{gatewayUrl}/api/v1/login{query}` and logs in at the IdP; stops before the callback. */
+/**
+ * Visits `{gatewayUrl}/api/v1/login{query}` and logs in at the IdP (as the demo user unless
+ * `creds` says otherwise); stops before the callback.
+ */
 export async function startGatewayLogin(
   idp: { issuer: string },
   gatewayUrl: string,
-  opts: { jar?: CookieJar; query?: Record<string, string> } = {},
+  opts: { jar?: CookieJar; query?: Record<string, string>; creds?: Credentials } = {},
 ): Promise<PendingLogin> {
   const jar = opts.jar ?? new CookieJar();
   const q = opts.query ? `?${new URLSearchParams(opts.query)}` : '';
-  const callback = new URL(await loginWithFetch(idp, `${gatewayUrl}/api/v1/login${q}`, DEMO, { jar }));
+  const callback = new URL(await loginWithFetch(idp, `${gatewayUrl}/api/v1/login${q}`, opts.creds ?? DEMO, { jar }));
   return { callback, jar, cookie: jar.header(callback) };
 }
 
@@ -52,8 +55,9 @@ export function fragmentOf(res: Response): URLSearchParams {
 export async function loginThroughGateway(
   idp: { issuer: string },
   gatewayUrl: string,
+  creds?: Credentials,
 ): Promise<{ access_token: string; id_token: string; expires_in: string; location: string }> {
-  const p = await startGatewayLogin(idp, gatewayUrl);
+  const p = await startGatewayLogin(idp, gatewayUrl, { creds });
   const res = await finishGatewayLogin(p);
   if (res.status !== 302) throw new Error(`callback answered ${res.status}`);
   const f = fragmentOf(res);
