@@ -103,7 +103,7 @@ describe.each(CONFIG_MODES)('GET /api/v1/forward-auth?redirect=login (HTTP, %s e
     expect(returnTo.searchParams.get('e')).toBe(EMAIL);
   });
 
-  test('raw UTF-8 bytes in a forwarded URI (nginx $request_uri) are read as UTF-8, like the identity headers the gateway writes (open bug)', async () => {
+  test('raw UTF-8 bytes in a forwarded URI (nginx $request_uri) are read as UTF-8, like the identity headers the gateway writes', async () => {
     // nginx's $request_uri (X-Original-URL in examples/nginx) is the request line as the client
     // sent it, raw UTF-8 bytes included. Read byte-per-character (latin1) each byte becomes a
     // character of its own and return_to points at a mojibake path (/%C3%A5%C2%B1…) instead of

@@ -2,6 +2,7 @@
  * forward-auth `?redirect=login`: where to send a browser that arrived without credentials.
  */
 import { resolveReturnTo } from '../../login/return-to.ts';
+import { fromHeaderBytes } from '../header-bytes.ts';
 
 /** Where forward-auth may send a browser that arrives without a token (`?redirect=login`). */
 export interface BrowserLogin {
@@ -15,15 +16,18 @@ export interface BrowserLogin {
 /**
  * The URL the user originally asked the proxy for: `X-Forwarded-Proto/-Host/-Uri` (Traefik,
  * Caddy) or `X-Original-URL` (the nginx example sets it). Undefined when neither is usable.
+ * Proxies pass the request line's raw bytes (nginx `$request_uri`): UTF-8 is read as UTF-8
+ * (regression: 山田太郎 in a path came back from the login as mojibake).
  */
 export function originalUrl(h: Headers): string | undefined {
   const proto = h.get('x-forwarded-proto');
   const host = h.get('x-forwarded-host');
   if (proto && host) {
-    const uri = h.get('x-forwarded-uri') ?? '/';
+    const uri = fromHeaderBytes(h.get('x-forwarded-uri') ?? '/');
     return `${proto.split(',')[0]!.trim()}://${host.split(',')[0]!.trim()}${uri.startsWith('/') ? uri : `/${uri}`}`;
   }
-  return h.get('x-original-url') ?? undefined;
+  const original = h.get('x-original-url');
+  return original === null ? undefined : fromHeaderBytes(original);
 }
 
 /**

@@ -5,22 +5,18 @@
  */
 import { flattenRoles } from '../../tokens/requirements.ts';
 import type { Claims } from '../../tokens/introspection.ts';
-
-const ASCII = /^[\x20-\x7e]*$/;
+import { toHeaderBytes } from '../header-bytes.ts';
 
 /**
  * A claim as a header value: control characters (CR/LF above all) removed, at most 4096
  * characters, and carried as its **UTF-8 bytes** — what nginx and oauth2-proxy pass on for
- * `X-Auth-Request-*`. A Fetch `Headers` value is a ByteString (one byte per character, ≤ 0xFF),
- * so the UTF-8 bytes are spelled as one latin1 character each; Bun writes each as that byte.
- * Regression (issue 11 item 4): a name like 山田太郎 made Bun refuse the header — a 500 for every
+ * `X-Auth-Request-*` (see header-bytes.ts). Regression (issue 11 item 4): a name like 山田太郎 made Bun refuse the header — a 500 for every
  * request of a non-ASCII user behind the proxy. Upstreams decode the header as UTF-8.
  */
 export function headerValue(v: unknown): string | undefined {
   if (v === undefined || v === null) return undefined;
   const s = typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v);
-  const clean = s.replace(/[\x00-\x1f\x7f]/g, '').slice(0, 4096);
-  return ASCII.test(clean) ? clean : Buffer.from(clean, 'utf8').toString('latin1');
+  return toHeaderBytes(s.replace(/[\x00-\x1f\x7f]/g, '').slice(0, 4096));
 }
 
 /** The identity headers for `claims` (lower-case names), with the configured `claim → header` extras. */
