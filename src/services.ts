@@ -61,7 +61,8 @@ export async function createServices(config: Config, io: ServiceIo = {}): Promis
     onDiscoveryFallback: (err) =>
       logger.warn("discovery failed: optional endpoints (userinfo, introspection, end_session) use Zitadel's default paths under the issuer", { detail: err.detail }),
   });
-  const m2m = await createM2mService({ config, idp, logger, now });
+  const stores = createStores(config, io.now);
+  const m2m = await createM2mService({ config, idp, logger, now, stores });
   const audience = audienceRule(config, m2m.serviceUserId);
   if (config.audienceDefaulted && !config.projectId) {
     logger.warn('ZITAUTH_PROJECT_ID is not set: accepting tokens for the client id and the configured service user only. Set ZITAUTH_PROJECT_ID (or ZITAUTH_AUDIENCE) to pin the audience to your project.');
@@ -69,7 +70,6 @@ export async function createServices(config: Config, io: ServiceIo = {}): Promis
   const introspect = await createIntrospector({ config, idp, logger });
   const validator = createLazyValidator({ config, idp, audience, introspect, logger, metrics, fetch: io.fetch, now });
   registerValidatorMetrics(metrics, validator);
-  const stores = createStores(config, io.now);
   const sessions =
     config.loginMode === 'session'
       ? createSessionService({ config, stores, idp, validator, logger, events: sessionMetrics(metrics, stores), now: io.now })

@@ -9,7 +9,9 @@ import { IdpCredentialsRejected } from '../errors.ts';
 import type { IdpClient } from '../idp/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import { signAssertion } from './assertion.ts';
-import { TokenBroker } from './broker.ts';
+import { TokenBroker, type TokenResponse } from './broker.ts';
+import { sharedTokenSource } from './shared.ts';
+import type { Stores } from '../store/types.ts';
 import { loadServiceUserKey, type ServiceUserKey } from './keyfile.ts';
 
 export interface M2mService {
@@ -20,7 +22,14 @@ export interface M2mService {
   unavailableReason: string;
 }
 
-export async function createM2mService(deps: { config: Config; idp: IdpClient; logger: Logger; now: () => number }): Promise<M2mService> {
+export async function createM2mService(deps: {
+  config: Config;
+  idp: IdpClient;
+  logger: Logger;
+  now: () => number;
+  /** Where replicas share the token (the memory store: this process only). */
+  stores: Pick<Stores, 'shared' | 'locks'>;
+}): Promise<M2mService> {
   const { config, idp, logger, now } = deps;
   const file = config.serviceAccountFile;
   if (!file) {
@@ -33,9 +42,7 @@ export async function createM2mService(deps: { config: Config; idp: IdpClient; l
     logger.error('M2M disabled: the service-user key file is unusable', { detail: err instanceof Error ? err.message : String(err) });
     return { broker: undefined, serviceUserId: undefined, unavailableReason: 'M2M tokens are unavailable: the service-user key file (SERVICE_ACCOUNT_FILE) is missing or invalid.' };
   }
-  const broker = new TokenBroker({
-    now,
-    fetchToken: async () => {
+  const fromIdp = async (): Promise<TokenResponse> => {
       const meta = await idp.metadata();
       const assertion = await signAssertion({ privateKey: key.privateKey, keyId: key.keyId, subject: key.userId, audience: meta.issuer, now });
       try {
@@ -52,7 +59,22 @@ export async function createM2mService(deps: { config: Config; idp: IdpClient; l
         }
         throw err;
       }
-    },
+  };
+  const broker = new TokenBroker({
+    now,
+    fetchToken: sharedTokenSource({
+      fetchToken: fromIdp,
+      shared: deps.stores.shared,
+      locks: deps.stores.locks,
+      secret: config.cookieSecret,
+      id: key.userId,
+      // More than the broker's refresh skew (60 s): a replica refreshing takes a fresh token, not
+      // the one the others are about to drop.
+      minRemainingMs: 61_000,
+      leaseMs: 3 * config.httpTimeoutMs,
+      now,
+      onStoreError: (err) => logger.warn('M2M: the shared token store failed; asking the identity provider directly', { detail: err instanceof Error ? err.message : String(err) }),
+    }),
   });
   return { broker, serviceUserId: key.userId, unavailableReason: '' };
 }

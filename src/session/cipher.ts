@@ -12,8 +12,9 @@ const TAG_BYTES = 16;
 export class SessionCipher {
   readonly #key: Buffer;
 
-  constructor(secret: string) {
-    this.#key = Buffer.from(hkdfSync('sha256', secret, 'zitauth', 'session-store v1', 32));
+  /** `purpose` labels the derived key (HKDF info), so each use of the secret gets its own key. */
+  constructor(secret: string, purpose = 'session-store v1') {
+    this.#key = Buffer.from(hkdfSync('sha256', secret, 'zitauth', purpose, 32));
   }
 
   /** `iv | ciphertext | tag`, base64url. */
