@@ -26,6 +26,10 @@ export type ErrorCode =
   | 'IDP_REJECTED'
   | 'IDP_CREDENTIALS_REJECTED'
   | 'NOT_FOUND'
+  | 'UPSTREAM_UNAVAILABLE'
+  | 'UPSTREAM_TIMEOUT'
+  | 'UPSTREAM_BAD_RESPONSE'
+  | 'CLIENT_CLOSED_REQUEST'
   | 'SERVER_ERROR';
 
 /** Whether (and how) an error carries a `WWW-Authenticate: Bearer` challenge. */
