@@ -29,6 +29,10 @@ export type ErrorCode =
   | 'SESSION_REQUIRED'
   | 'SESSION_UNAVAILABLE'
   | 'CSRF'
+  | 'UPSTREAM_UNAVAILABLE'
+  | 'UPSTREAM_TIMEOUT'
+  | 'UPSTREAM_BAD_RESPONSE'
+  | 'CLIENT_CLOSED_REQUEST'
   | 'SERVER_ERROR';
 
 /** Whether (and how) an error carries a `WWW-Authenticate: Bearer` challenge. */
