@@ -6,6 +6,7 @@ import { opsRoutes } from './http/ops.ts';
 import { authRoutes } from './http/auth.ts';
 import { sessionRoutes } from './http/session.ts';
 import { backchannelRoutes } from './http/backchannel.ts';
+import { proxyRoutes } from './http/proxy.ts';
 import { createAnswers, createTokenCheck, FORWARD_AUTH_PATH, nativeTokenRoutes, validateRoutes, VALIDATE_PATH } from './http/validate/index.ts';
 import { userinfoRoutes } from './http/userinfo.ts';
 import { m2mRoutes } from './http/m2m.ts';
@@ -37,6 +38,8 @@ export function createApp(s: Services) {
     sessions: s.sessions,
     forwardAccessToken: s.config.session.forwardAccessToken,
   });
+  // Cookie-authenticated routes accept requests from these origins only (CSRF defence).
+  const sessionOrigins = new Set([s.config.session.origin, s.config.spaOrigin]);
   return new Elysia({
     name: 'zitauth',
     // The token routes also go straight on Bun's router when served (see http/validate/native.ts).
@@ -46,7 +49,17 @@ export function createApp(s: Services) {
     .use(corsPlugin(s.config.corsOrigins, ['/api/v1/validate', '/api/v1/userinfo']))
     .use(opsRoutes({ readiness: () => s.validator.readiness(), metrics: s.metrics, version: VERSION }))
     .use(authRoutes(s.login, `${s.config.spaOrigin}/`))
-    .use(sessionRoutes({ sessions: s.sessions, login: s.login, allowedOrigins: new Set([s.config.session.origin, s.config.spaOrigin]) }))
+    .use(sessionRoutes({ sessions: s.sessions, login: s.login, allowedOrigins: sessionOrigins }))
+    .use(
+      proxyRoutes({
+        sessions: s.sessions,
+        upstreams: s.config.session.upstreams,
+        timeoutMs: s.config.session.upstreamTimeoutMs,
+        allowedOrigins: sessionOrigins,
+        claimHeaders: s.config.forwardAuthClaimHeaders,
+        proto: s.config.redirectUri.startsWith('https:') ? 'https' : 'http',
+      }),
+    )
     .use(backchannelRoutes({ ...s.backchannel, log: (f) => s.logger.info('back-channel logout', f) }))
     .use(validateRoutes(answers))
     .use(userinfoRoutes(s.idp))

@@ -168,3 +168,39 @@ describe('forward-auth and observability', () => {
     expect(bad.part).toEqual({ logLevel: 'info', accessLog: 'all' });
   });
 });
+
+describe('session', () => {
+  const section = async (raw: Record<string, string>, identity = IDENTITY) => {
+    const { sessionSection } = await import('../../src/config/sections/session.ts');
+    const problems: Problems = [];
+    return { part: sessionSection(withDefaults(raw), problems, identity), problems };
+  };
+
+  test('fragment by default; session mode with https: Secure cookie, the gateway origin, upstreams', async () => {
+    expect((await section({})).part.loginMode).toBe('fragment');
+    const r = await section({ ZITAUTH_LOGIN_MODE: 'session', ZITAUTH_UPSTREAMS: 'orders=http://orders:8080,billing=https://billing.internal/api' });
+    expect(r.problems).toEqual([]);
+    expect(r.part.session.origin).toBe('https://gw.example');
+    expect(r.part.session.secureCookie).toBe(true);
+    expect([...r.part.session.upstreams.keys()]).toEqual(['orders', 'billing']);
+    expect(r.part.session).toMatchObject({ idleSec: 1800, maxSec: 43200, maxCount: 100000, refreshSkewSec: 60, upstreamTimeoutMs: 30000, forwardAccessToken: false });
+  });
+
+  test('plain http works on loopback only (development): the cookie drops Secure there', async () => {
+    const local = await section({ ZITAUTH_LOGIN_MODE: 'session' }, { ...IDENTITY, redirectUri: 'http://localhost:8000/api/v1/callback' });
+    expect(local.problems).toEqual([]);
+    expect(local.part.session.secureCookie).toBe(false);
+    const remote = await section({ ZITAUTH_LOGIN_MODE: 'session' }, { ...IDENTITY, redirectUri: 'http://gw.example/api/v1/callback' });
+    expect(remote.problems[0]).toContain('needs an https ZITADEL_REDIRECT_URL');
+  });
+
+  test('bad values named; upstreams need session mode; idle may not exceed the maximum', async () => {
+    const r = await section({ ZITAUTH_LOGIN_MODE: 'cookies', ZITAUTH_SESSION_IDLE_SEC: '9000', ZITAUTH_SESSION_MAX_SEC: '600', ZITAUTH_UPSTREAMS: 'orders=http://orders' });
+    expect(r.problems.join('\n')).toContain('ZITAUTH_LOGIN_MODE must be one of fragment, session');
+    expect(r.problems.join('\n')).toContain('ZITAUTH_SESSION_IDLE_SEC must not exceed ZITAUTH_SESSION_MAX_SEC');
+    expect(r.problems.join('\n')).toContain('ZITAUTH_UPSTREAMS needs ZITAUTH_LOGIN_MODE=session');
+    const bad = await section({ ZITAUTH_LOGIN_MODE: 'session', ZITAUTH_UPSTREAMS: 'Ü=ftp://x,orders=http://user:pa55@orders' });
+    expect(bad.problems.length).toBeGreaterThan(0);
+    expect(bad.problems.join('\n')).not.toContain('pa55');
+  });
+});

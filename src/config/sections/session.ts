@@ -1,3 +1,4 @@
+import { parseUpstreams, type Upstream } from '../../proxy/upstreams.ts';
 import { bool, int, oneOf, type Problems } from '../read.ts';
 import type { Env } from '../schema.ts';
 import type { IdentityConfig } from './identity.ts';
@@ -21,6 +22,8 @@ export interface SessionConfig {
      * (development), where browsers would refuse a Secure cookie.
      */
     secureCookie: boolean;
+    /** The API proxy's allow-list (ZITAUTH_UPSTREAMS), by name. */
+    upstreams: ReadonlyMap<string, Upstream>;
     upstreamTimeoutMs: number;
     forwardAccessToken: boolean;
   };
@@ -46,6 +49,10 @@ export function sessionSection(env: Env, problems: Problems, identity: IdentityC
     // identitySection reports a bad ZITADEL_REDIRECT_URL.
   }
   if (idleSec > maxSec) problems.push('ZITAUTH_SESSION_IDLE_SEC must not exceed ZITAUTH_SESSION_MAX_SEC');
+  const { upstreams, problems: upstreamProblems } = parseUpstreams(env.ZITAUTH_UPSTREAMS ?? '');
+  problems.push(...upstreamProblems);
+  // The proxy adds the session's access token: without sessions there is nothing to add.
+  if (upstreams.size > 0 && loginMode !== 'session') problems.push('ZITAUTH_UPSTREAMS needs ZITAUTH_LOGIN_MODE=session (the proxy sends the session access token)');
   return {
     loginMode,
     session: {
@@ -55,6 +62,7 @@ export function sessionSection(env: Env, problems: Problems, identity: IdentityC
       refreshSkewSec: int(env, problems, 'ZITAUTH_SESSION_REFRESH_SKEW_SEC', 0, 3600),
       origin,
       secureCookie,
+      upstreams,
       upstreamTimeoutMs: int(env, problems, 'ZITAUTH_UPSTREAM_TIMEOUT_MS', 100, 600_000),
       forwardAccessToken: bool(env, problems, 'ZITAUTH_FORWARD_ACCESS_TOKEN'),
     },
