@@ -6,10 +6,12 @@
  * const zitauth = createZitAuthClient('http://localhost:8000');
  * const { data, error } = await zitauth.api.v1.validate.get({ headers: bearer(token) });
  */
-import { treaty, type Treaty } from '@elysiajs/eden';
+import { EdenFetchError, treaty, type Treaty } from '@elysiajs/eden';
 import type { App } from './gateway.js';
 
 export type { App };
+/** What a request that got no answer rejects with; `value` is the fetch error (`value.cause.code`: ECONNREFUSED, …). */
+export { EdenFetchError };
 
 /** Every route of the gateway, as Eden Treaty sees it (path segments → method → schema). */
 export type Routes = App['~Routes'];
@@ -48,15 +50,24 @@ export type Health = Routes['healthz']['get']['response'][200];
 /** `GET /readyz`: ready (200) or not ready (503), with the check that failed. */
 export type Readiness = Routes['readyz']['get']['response'][200 | 503];
 
+/** Eden wraps a fetch that threw (no answer at all) like an HTTP error; its value is then that Error. */
+const gotNoAnswer = (e: EdenFetchError<number, unknown>) => e.value instanceof Error;
+
 /**
  * A typed client for the gateway at `baseUrl` (e.g. `http://localhost:8000`).
  *
  * Calls resolve to `{ data, error, status, response }`: `data` is typed for 2xx, `error` is
  * `{ status, value }` typed per declared error status (`value` is an {@link ErrorBody}).
- * Network failures reject.
+ * A request that gets no answer (connection refused, unknown host, timeout) rejects with an
+ * {@link EdenFetchError} — Eden alone would resolve it as a made-up `503` with no `response`,
+ * indistinguishable from the gateway's own 503. `options.throwHttpError` still applies on top.
  */
 export function createZitAuthClient(baseUrl: string | URL, options: ZitAuthClientOptions = {}): ZitAuthClient {
-  return treaty<App>(String(baseUrl).replace(/\/+$/, ''), options);
+  const own = options.throwHttpError;
+  return treaty<App>(String(baseUrl).replace(/\/+$/, ''), {
+    ...options,
+    throwHttpError: (e) => gotNoAnswer(e) || (typeof own === 'function' ? own(e) : own === true),
+  });
 }
 
 /** `{ authorization: 'Bearer <token>' }`, for a call's `headers`. */

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ts from 'typescript';
 import { VERSION } from '../../src/version.ts';
-import { CONFIG_MODES, startStack, type Stack } from '../support/stack.ts';
+import { CONFIG_MODES, freePort, startStack, type Stack } from '../support/stack.ts';
 import { systemTool } from '../support/system-tool.ts';
 import { cleanEnv } from '../build/process.ts';
 import { builtClient, sh } from './support.ts';
@@ -30,6 +30,7 @@ const COMPILERS = [
 const CONSUMER = `import {
   bearer,
   createZitAuthClient,
+  EdenFetchError,
   type Claims,
   type ErrorBody,
   type ForwardAuthResponse,
@@ -76,8 +77,18 @@ const proxied = await zitauth.api.v1['forward-auth'].get({ headers: bearer(userT
 if (proxied.error) throw new Error(\`forward-auth: HTTP \${proxied.error.status}\`);
 const ok: ForwardAuthResponse = proxied.data;
 
+// Nothing listening: a rejection, not a made-up 503.
+let down: string;
+try {
+  const r = await createZitAuthClient(env.DOWN_URL ?? 'http://127.0.0.1:9').healthz.get();
+  down = \`resolved \${r.status}\`;
+} catch (e) {
+  down = e instanceof EdenFetchError ? \`rejected \${(e.value as { cause?: { code?: string } }).cause?.code}\` : 'rejected with something else';
+}
+
 console.log(JSON.stringify({
   health: h,
+  down,
   serviceSub: serviceClaims.sub ?? null,
   userSub: claims.sub ?? null,
   userName: claims['name'] ?? null,
@@ -236,11 +247,12 @@ describe.each(CONFIG_MODES)('compiled consumer on Node against a live gateway (%
     const userToken = await stack.idp.mintAccessToken({ claims: { name: '山田太郎 "quoted" 🙂', 'urn:zitadel:iam:org:project:roles': roles } });
     const version = await sh([NODE, '--version'], { cwd: project });
     expect(Number(/^v(\d+)/.exec(version.out)![1])).toBeGreaterThanOrEqual(20);
-    const r = await sh([NODE, compiled], { cwd: project, env: cleanEnv({ ZITAUTH_URL: stack.url, USER_TOKEN: userToken }) });
+    const r = await sh([NODE, compiled], { cwd: project, env: cleanEnv({ ZITAUTH_URL: stack.url, USER_TOKEN: userToken, DOWN_URL: `http://127.0.0.1:${freePort()}` }) });
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     const out = JSON.parse(r.out) as Record<string, any>;
     expect(out.health).toEqual({ status: 'ok', version: VERSION });
+    expect(out.down).toBe('rejected ECONNREFUSED');
     expect(out.serviceSub).toBe(stack.idp.serviceUserKey.userId);
     expect(out.userSub).toBe('300000000000000010');
     expect(out.userName).toBe('山田太郎 "quoted" 🙂');
