@@ -2,7 +2,7 @@
 /**
  * CLI entry of the compiled binary and the only place that calls process.exit.
  *   zitauth [serve]       run the gateway (configuration from the environment and ./.env)
- *   zitauth check-config  validate the configuration, list every problem, exit 0/1
+ *   zitauth check-config  validate the configuration, list every problem, exit 0/1 (--probe: ask the IdP too)
  *   zitauth dev           gateway + embedded development IdP + SPA, no Zitadel needed
  *   zitauth provision     set up a Zitadel instance for ZitAuth and write .env
  *   zitauth healthcheck   exit 0 when the local gateway answers /healthz (container HEALTHCHECK)
@@ -11,23 +11,9 @@ import { ConfigError, loadConfig, readEnvironment, type Config } from './config/
 import { createServices } from './services.ts';
 import { createApp, listenApp } from './app.ts';
 import { VERSION } from './version.ts';
-
-const HELP = `ZitAuth ${VERSION} — authentication gateway for Zitadel
-
-Usage: zitauth [command] [options]
-
-Commands:
-  serve          Run the gateway (default). Reads the environment and ./.env
-  check-config   Validate the configuration and exit 0 (ok) or 1 (problems listed)
-  dev            Run a complete local demo: development IdP + gateway + SPA (no Zitadel needed)
-  provision      Create the Zitadel project, apps, service user and keys; write .env
-  healthcheck    Exit 0 if the gateway on 127.0.0.1:$PORT answers /healthz
-
-Options:
-  -h, --help     Show this help
-  -v, --version  Print the version
-
-Configuration: see .env.example or https://github.com/ (README, "Configuration").`;
+import { MAIN_HELP, SERVE_USAGE } from './cli/help.ts';
+import { splitArgs, UsageError } from './cli/args.ts';
+import { portInUse, portInUseMessage } from './cli/port-in-use.ts';
 
 export async function serve(config: Config, opts: { onListen?: (url: string) => void } = {}) {
   const services = await createServices(config);
@@ -52,13 +38,29 @@ function loadOrExit(): Config {
   }
 }
 
+/**
+ * For commands without options of their own: prints the usage for -h/--help (exit 0) or for an
+ * unknown argument (exit 2); undefined means "run the command".
+ */
+function helpOrUsageError(cmd: string, usage: string, argv: string[]): number | undefined {
+  try {
+    if (!splitArgs(argv).help) return undefined;
+    console.log(usage);
+    return 0;
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    console.error(`zitauth ${cmd}: ${err.message}\n\n${usage}`);
+    return 2;
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const [cmd = 'serve', ...rest] = argv;
   switch (cmd) {
     case '-h':
     case '--help':
     case 'help':
-      console.log(HELP);
+      console.log(MAIN_HELP);
       return 0;
     case '-v':
     case '--version':
@@ -66,20 +68,22 @@ async function main(argv: string[]): Promise<number> {
       console.log(VERSION);
       return 0;
     case 'check-config': {
-      try {
-        const c = loadConfig(readEnvironment());
-        console.log(`Configuration OK (issuer ${c.issuer}, client ${c.clientId}).`);
-        return 0;
-      } catch (err) {
-        if (err instanceof ConfigError) {
-          console.error(err.message);
-          return 1;
-        }
-        throw err;
-      }
+      const { runCheckConfig } = await import('./cli/check-config.ts');
+      return runCheckConfig(rest, readEnvironment());
     }
     case 'serve': {
-      const { app, services } = await serve(loadOrExit());
+      const early = helpOrUsageError('serve', SERVE_USAGE, rest);
+      if (early !== undefined) return early;
+      const config = loadOrExit();
+      let running;
+      try {
+        running = await serve(config);
+      } catch (err) {
+        if (portInUse(err) === undefined) throw err;
+        console.error(`zitauth serve: cannot start: ${portInUseMessage(portInUse(err), [{ port: config.port, setting: 'PORT' }], { host: config.host })}`);
+        return 1;
+      }
+      const { app, services } = running;
       const stop = async (signal: string) => {
         services.logger.info('shutting down', { signal });
         await app.stop();
@@ -99,11 +103,13 @@ async function main(argv: string[]): Promise<number> {
       return runProvision(rest, process.env);
     }
     case 'healthcheck': {
-      const { runHealthcheck } = await import('./cli/healthcheck.ts');
+      const { HEALTHCHECK_USAGE, runHealthcheck } = await import('./cli/healthcheck.ts');
+      const early = helpOrUsageError('healthcheck', HEALTHCHECK_USAGE, rest);
+      if (early !== undefined) return early;
       return runHealthcheck(readEnvironment());
     }
     default:
-      console.error(`Unknown command "${cmd}".\n\n${HELP}`);
+      console.error(`Unknown command "${cmd.replace(/[\x00-\x1f\x7f]/g, '?').slice(0, 80)}".\n\n${MAIN_HELP}`);
       return 2;
   }
 }

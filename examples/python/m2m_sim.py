@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Machine-to-machine demo with the Python standard library only (no pip install).
 
-1. Ask the ZitAuth gateway for a service-user access token (GET /api/v1/m2m-token).
-2. Call a protected API with it (GET /api/protected, which asks the gateway to validate it).
-3. Print what the API answered.
+1. Make sure a ZitAuth gateway answers at ZITAUTH_URL (GET /healthz).
+2. Ask it for a service-user access token (GET /api/v1/m2m-token).
+3. Call a protected API with it (GET /api/protected, which asks the gateway to validate it).
+4. Print what the API answered.
 
-    python3 examples/python/m2m_sim.py        # against `zitauth dev` (http://localhost:8000)
+    ZITAUTH_URL=http://localhost:8000 python3 examples/python/m2m_sim.py   # the URL `zitauth dev` prints
 
 Environment: ZITAUTH_URL (gateway, default http://localhost:8000), PROTECTED_API_URL (default:
 ZITAUTH_URL, where `zitauth dev` serves the demo API), ZITAUTH_API_KEY (when the gateway sets
@@ -21,30 +22,54 @@ GATEWAY_URL = os.environ.get("ZITAUTH_URL", "http://localhost:8000").rstrip("/")
 API_URL = os.environ.get("PROTECTED_API_URL", GATEWAY_URL).rstrip("/")
 API_KEY = os.environ.get("ZITAUTH_API_KEY")
 TIMEOUT_SEC = 10
+HINT = '"zitauth dev" prints the gateway URL to use as ZITAUTH_URL (start it with "npx -y bun@1.4 run dev")'
 
 
 def get_json(url, bearer=None):
-    """GET url and return (status, parsed JSON body or None); HTTP errors are returned, not raised."""
+    """GET url; returns (status, content type, parsed JSON body or None). HTTP errors are returned,
+    not raised; no answer at all (refused, unknown host, timeout) raises OSError."""
     headers = {"Accept": "application/json"}
     if bearer:
         headers["Authorization"] = f"Bearer {bearer}"
     request = urllib.request.Request(url, headers=headers, method="GET")
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT_SEC) as response:
-            return response.status, json.loads(response.read() or b"null")
+            return response.status, response.headers.get("Content-Type", ""), parse(response.read())
     except urllib.error.HTTPError as err:
-        try:
-            return err.code, json.loads(err.read() or b"null")
-        except ValueError:
-            return err.code, None
+        return err.code, err.headers.get("Content-Type", ""), parse(err.read())
+
+
+def parse(raw):
+    try:
+        return json.loads(raw or b"null")
+    except ValueError:
+        return None
+
+
+def reason(err):
+    """Why a request got no answer, e.g. "Connection refused"."""
+    cause = getattr(err, "reason", err)
+    return getattr(cause, "strerror", None) or str(cause)
 
 
 def main():
-    print(f"[m2m] requesting a service-user token from {GATEWAY_URL}/api/v1/m2m-token")
+    # Is it a ZitAuth gateway? Anything else on that port would otherwise show up as a
+    # puzzling failure of the token request.
     try:
-        status, body = get_json(f"{GATEWAY_URL}/api/v1/m2m-token", API_KEY)
-    except urllib.error.URLError as err:
-        print(f"[m2m] gateway not reachable: {err.reason} (is it running? try \"bun run dev\")", file=sys.stderr)
+        status, content_type, body = get_json(f"{GATEWAY_URL}/healthz")
+    except OSError as err:
+        print(f"[m2m] no gateway answers at {GATEWAY_URL} ({reason(err)}). {HINT}.", file=sys.stderr)
+        return 1
+    if status != 200 or not isinstance(body, dict) or body.get("status") != "ok":
+        kind = f", {content_type}" if content_type else ""
+        print(f"[m2m] {GATEWAY_URL} is not a ZitAuth gateway: /healthz answered HTTP {status}{kind}. {HINT}.", file=sys.stderr)
+        return 1
+    print(f"[m2m] ZitAuth {body.get('version')} at {GATEWAY_URL}; requesting a service-user token (/api/v1/m2m-token)")
+
+    try:
+        status, _, body = get_json(f"{GATEWAY_URL}/api/v1/m2m-token", API_KEY)
+    except OSError as err:
+        print(f"[m2m] the gateway at {GATEWAY_URL} stopped answering ({reason(err)}).", file=sys.stderr)
         return 1
     if status != 200 or not isinstance(body, dict) or "access_token" not in body:
         detail = body if isinstance(body, dict) else {}
@@ -55,9 +80,12 @@ def main():
 
     print(f"[m2m] calling the protected API {API_URL}/api/protected")
     try:
-        status, body = get_json(f"{API_URL}/api/protected", token)
-    except urllib.error.URLError as err:
-        print(f"[m2m] protected API not reachable: {err.reason}", file=sys.stderr)
+        status, _, body = get_json(f"{API_URL}/api/protected", token)
+    except OSError as err:
+        print(f"[m2m] no protected API answers at {API_URL} ({reason(err)}); set PROTECTED_API_URL.", file=sys.stderr)
+        return 1
+    if status == 404 and API_URL == GATEWAY_URL:
+        print(f'[m2m] the gateway at {GATEWAY_URL} serves no demo API (it does with ZITAUTH_SERVE_SPA=true, as in "zitauth dev"); set PROTECTED_API_URL to your API.', file=sys.stderr)
         return 1
     if status != 200:
         print(f"[m2m] protected API refused: HTTP {status} {json.dumps(body)}", file=sys.stderr)

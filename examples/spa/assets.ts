@@ -7,6 +7,7 @@
 import indexHtml from './index.html' with { type: 'file' };
 import appJs from './app.js' with { type: 'file' };
 import styleCss from './style.css' with { type: 'file' };
+import faviconSvg from './favicon.svg' with { type: 'file' };
 
 export interface SpaAsset {
   /** Path readable with Bun.file (embedded when compiled). */
@@ -25,4 +26,8 @@ export const INDEX: SpaAsset = { path: indexHtml as unknown as string, contentTy
 export const ASSETS: ReadonlyMap<string, SpaAsset> = new Map([
   ['app.js', { path: appJs, contentType: 'text/javascript; charset=utf-8' }],
   ['style.css', { path: styleCss, contentType: 'text/css; charset=utf-8' }],
+  ['favicon.svg', { path: faviconSvg, contentType: 'image/svg+xml' }],
 ]);
+
+/** The icon browsers ask for at /favicon.ico when a page names none (the page names favicon.svg). */
+export const FAVICON: SpaAsset = ASSETS.get('favicon.svg')!;

@@ -2,7 +2,8 @@
  * The SPA demo site as one Elysia plugin, shared by the gateway (`ZITAUTH_SERVE_SPA=true`, see
  * src/http/spa.ts) and the standalone server (examples/spa/server.ts):
  *   GET /                 the page (security headers: CSP, no referrer, nosniff, no framing)
- *   GET /spa/:file        its script and stylesheet (embedded in the binary)
+ *   GET /spa/:file        its script, stylesheet and icon (embedded in the binary)
+ *   GET /favicon.ico      the icon, for browsers that ask there anyway
  *   GET /spa-config.json  where the browser finds the gateway
  *   GET /api/protected    a demo protected API: asks the gateway's /api/v1/validate (Eden Treaty)
  *   GET /api/userinfo     delegates to the gateway's /api/v1/userinfo
@@ -13,7 +14,7 @@ import { Elysia } from 'elysia';
 import { treaty } from '@elysiajs/eden';
 import type { Server } from 'bun';
 import type { App } from '../../src/app.ts';
-import { ASSETS, INDEX, type SpaAsset } from './assets.ts';
+import { ASSETS, FAVICON, INDEX, type SpaAsset } from './assets.ts';
 
 /** What the browser reads from /spa-config.json. */
 export interface SpaClientConfig {
@@ -120,6 +121,7 @@ export function spaSite(opts: SpaSiteOptions): Elysia {
       },
       hide,
     )
+    .get('/favicon.ico', () => fileResponse(FAVICON, { 'cache-control': 'public, max-age=86400' }), hide)
     .get('/spa-config.json', () => json(200, opts.client), hide)
     .get('/api/protected', ({ request, server }) => protectedEndpoint(gatewayAt(opts.gatewayFor({ request, server })), request.headers.get('authorization') ?? undefined), hide)
     .get('/api/userinfo', ({ request, server }) => userinfoEndpoint(gatewayAt(opts.gatewayFor({ request, server })), request.headers.get('authorization') ?? undefined), hide);

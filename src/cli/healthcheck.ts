@@ -9,6 +9,15 @@
 /** How long the probe waits before declaring the gateway unhealthy. */
 export const HEALTHCHECK_TIMEOUT_MS = 2000;
 
+export const HEALTHCHECK_USAGE = `Usage: zitauth healthcheck
+
+Exits 0 when the gateway on this machine (http://127.0.0.1:$PORT, default 8000) answers
+GET /healthz with 200 within ${HEALTHCHECK_TIMEOUT_MS / 1000} s, 1 otherwise. Meant for container HEALTHCHECKs:
+the distroless image has no curl or shell. Prints nothing.
+
+Options:
+  -h, --help   Show this help`;
+
 /**
  * Probes `http://127.0.0.1:${PORT || 8000}/healthz`.
  *

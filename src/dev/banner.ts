@@ -1,8 +1,36 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { DEMO_USER } from '../devidp/index.ts';
 import type { DevStack } from './stack.ts';
 
-/** The text `zitauth dev` prints once everything listens. No secrets: key files are named, not shown. */
-export function devBanner(s: DevStack, version: string): string {
+/** The M2M examples, relative to the directory `zitauth dev` runs in (a clone of the sources). */
+export const M2M_EXAMPLES = ['examples/m2m-sim.ts', 'examples/python/m2m_sim.py'] as const;
+
+/**
+ * How to try the M2M flow against this gateway. From a clone, the examples (told where the
+ * gateway is: `zitauth dev` may not be on :8000); from a lone binary, which has no examples/
+ * beside it, the same two requests with curl.
+ */
+export function m2mHint(gatewayUrl: string, haveExamples: boolean): string[] {
+  if (haveExamples) {
+    return [
+      ' Try the M2M flow:',
+      `   ZITAUTH_URL=${gatewayUrl} npx -y bun@1.4 ${M2M_EXAMPLES[0]}`,
+      `   ZITAUTH_URL=${gatewayUrl} python3 ${M2M_EXAMPLES[1]}`,
+    ];
+  }
+  return [
+    ' Try the M2M flow (a service-user token, then the demo API with it):',
+    `   curl -s ${gatewayUrl}/api/v1/m2m-token`,
+    `   curl -s -H "Authorization: Bearer <access_token>" ${gatewayUrl}/api/protected`,
+  ];
+}
+
+/**
+ * The text `zitauth dev` prints once everything listens. No secrets: key files are named, not shown.
+ * `cwd` is where the examples are looked for (the process's working directory by default).
+ */
+export function devBanner(s: DevStack, version: string, cwd: string = process.cwd()): string {
   const line = '─'.repeat(72);
   const rows: [string, string][] = [
     ['SPA (via gateway)', `${s.gatewayUrl}/`],
@@ -22,7 +50,7 @@ export function devBanner(s: DevStack, version: string): string {
     line,
     ...rows.map(([k, v]) => ` ${k.padEnd(w)}  ${v}`),
     '',
-    ' Try the M2M flow:  npx -y bun@1.4 examples/m2m-sim.ts   or   python3 examples/python/m2m_sim.py',
+    ...m2mHint(s.gatewayUrl, M2M_EXAMPLES.every((f) => existsSync(join(cwd, f)))),
     '',
     ' DEVELOPMENT ONLY: a throw-away IdP with a known password and fresh keys on every start.',
     ' Never expose it or use its keys for anything real. Press Ctrl-C to stop.',

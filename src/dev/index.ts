@@ -4,7 +4,7 @@
  */
 import { VERSION } from '../version.ts';
 import { devBanner } from './banner.ts';
-import { DEV_USAGE, DevUsageError, parseDevArgs } from './options.ts';
+import { DEV_USAGE, DevUsageError, devStartFailure, parseDevArgs } from './options.ts';
 import { startDev } from './stack.ts';
 
 export { startDev, publicHost, type DevStack } from './stack.ts';
@@ -28,9 +28,7 @@ export async function runDev(argv: string[]): Promise<number> {
   try {
     stack = await startDev(opts);
   } catch (err) {
-    const code = (err as { code?: string }).code;
-    const detail = code === 'EADDRINUSE' ? 'a port is already in use (see --port, --idp-port, --spa-port)' : err instanceof Error ? err.message : String(err);
-    console.error(`zitauth dev: cannot start: ${detail}`);
+    console.error(`zitauth dev: cannot start: ${devStartFailure(err, opts)}`);
     return 1;
   }
   console.log(devBanner(stack, VERSION));

@@ -1,3 +1,5 @@
+import { portInUse, portInUseMessage, type PortSource } from '../cli/port-in-use.ts';
+
 /** Command-line options of `zitauth dev`. */
 export interface DevOptions {
   /** Gateway port (SPA embedded at /); 0 = pick a free one. */
@@ -81,4 +83,21 @@ export function parseDevArgs(argv: string[], env: Record<string, string | undefi
     }
   }
   return o;
+}
+
+/** The listeners `zitauth dev` starts and the flag that moves each (0 = chosen when started). */
+export function devPorts(o: DevOptions): PortSource[] {
+  return [
+    { port: o.port, setting: '--port' },
+    { port: o.idpPort, setting: '--idp-port' },
+    ...(o.spaPort === null ? [] : [{ port: o.spaPort, setting: '--spa-port' }]),
+  ];
+}
+
+/** Why `zitauth dev` could not start, in terms of its flags where the cause is a busy port. */
+export function devStartFailure(err: unknown, o: DevOptions): string {
+  if (portInUse(err) !== undefined || (err as { code?: string } | null)?.code === 'EADDRINUSE') {
+    return portInUseMessage(portInUse(err), devPorts(o), { host: o.host, hint: '0 picks a free port' });
+  }
+  return err instanceof Error ? err.message : String(err);
 }

@@ -55,9 +55,12 @@ async function expectEmbeddedPages(base: string) {
   const html = await page.text();
   expect(html).toContain('Login via ZitAuth');
   expect(html).not.toMatch(/<script>(?!<\/script>)/); // no inline script
+  expect(html).toContain('<link rel="icon" href="/spa/favicon.svg"');
   for (const [path, type, marker] of [
     ['/spa/app.js', 'text/javascript', 'access_token'],
     ['/spa/style.css', 'text/css', 'button'],
+    ['/spa/favicon.svg', 'image/svg+xml', '<svg'],
+    ['/favicon.ico', 'image/svg+xml', '<svg'],
     ['/swagger/assets/swagger-ui-bundle.js', 'text/javascript', 'SwaggerUIBundle'],
     ['/swagger/assets/swagger-ui.css', 'text/css', '.swagger-ui'],
   ] as const) {
@@ -102,6 +105,12 @@ describe('compiled binary from an empty directory', () => {
     expect(h.code).toBe(0);
     expect(h.out).toContain('Usage: zitauth');
     expect(h.out).toContain('dev');
+    expect(h.out).not.toMatch(/https?:\/\//);
+    for (const cmd of ['serve', 'check-config', 'healthcheck', 'dev', 'provision']) {
+      const c = exec([cmd, '--help']);
+      expect(`${cmd}: ${c.code}`).toBe(`${cmd}: 0`);
+      expect(c.out).toStartWith(`Usage: zitauth ${cmd}`);
+    }
   });
 
   test('check-config lists every problem and exits 1', () => {
@@ -118,6 +127,8 @@ describe('compiled binary from an empty directory', () => {
     const out = dev.output();
     expect(out).toContain('DEVELOPMENT ONLY');
     expect(out).toContain('demo@zitauth.localhost / Password1!');
+    // Alone in its directory, the binary has no examples/ to point to: the M2M flow is shown with curl.
+    expect(out).not.toContain('examples/');
     const gateway = out.match(/SPA \(via gateway\)\s+(http:\/\/localhost:\d+)\//)![1]!;
     const spa = out.match(/SPA \(own origin\)\s+(http:\/\/localhost:\d+)\//)![1]!;
     const issuer = out.match(/Development IdP\s+(http:\/\/127\.0\.0\.1:\d+)/)![1]!;
@@ -134,6 +145,7 @@ describe('compiled binary from an empty directory', () => {
     });
     expect((await fetch(`${spa}/`)).status).toBe(200);
     expect(await (await fetch(`${spa}/spa-config.json`)).json()).toEqual({ gatewayUrl: gateway, returnTo: `${spa}/` });
+    expect(out).toContain(`curl -s ${gateway}/api/v1/m2m-token`);
     const m2m = await fetch(`${gateway}/api/v1/m2m-token`);
     expect(m2m.status).toBe(200);
 

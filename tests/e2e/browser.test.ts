@@ -152,4 +152,34 @@ describe.each(CONFIG_MODES)('SPA in Chromium (%s endpoints)', (mode) => {
     expect(page.url()).toBe(`${stack.url}/`);
     await shot('09-hostile-error-fragment');
   });
+
+  test.skipIf(!hasChromium)('the page names a favicon that loads and decodes under its CSP', async () => {
+    const cspViolations: string[] = [];
+    const onConsole = (m: { text(): string }) => {
+      if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+    };
+    page.on('console', onConsole);
+    try {
+      await page.goto(`${stack.url}/`);
+      await page.waitForSelector('body[data-ready="true"]');
+      const icon = await page.evaluate(async () => {
+        const href = document.querySelector<HTMLLinkElement>('link[rel="icon"]')?.href;
+        if (!href) return { href: null, width: 0 };
+        // Loaded as an image, exactly as the CSP's img-src sees a favicon.
+        const img = new Image();
+        img.src = href;
+        await img.decode();
+        return { href, width: img.naturalWidth };
+      });
+      expect(icon.href).toBe(`${stack.url}/spa/favicon.svg`);
+      expect(icon.width).toBeGreaterThan(0);
+      // Browsers that ignore the link still ask for /favicon.ico.
+      const ico = await fetch(`${stack.url}/favicon.ico`);
+      expect(ico.status).toBe(200);
+      expect(ico.headers.get('content-type')).toBe('image/svg+xml');
+      expect(cspViolations).toEqual([]);
+    } finally {
+      page.off('console', onConsole);
+    }
+  });
 });

@@ -6,7 +6,12 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { resolve } from 'node:path';
 import { parseDevArgs, publicHost, startDev, type DevStack } from '../../src/dev/index.ts';
+import { devBanner } from '../../src/dev/banner.ts';
+import { devStartFailure } from '../../src/dev/options.ts';
+import { VERSION } from '../../src/version.ts';
+import { cleanEnv } from '../build/process.ts';
 import { finishGatewayLogin, fragmentOf, startGatewayLogin } from '../support/gateway-login.ts';
 
 describe('parseDevArgs', () => {
@@ -28,6 +33,19 @@ describe('parseDevArgs', () => {
     expect(() => parseDevArgs(['--port', 'abc'], {})).toThrow('--port needs a port number');
     expect(() => parseDevArgs(['--bogus'], {})).toThrow('unknown option');
   });
+  test('a busy port is told as the flag that moves it', () => {
+    const o = { port: 8000, idpPort: 8080, spaPort: 3001, host: '127.0.0.1', dir: 'x' };
+    const busy = (port: number) => Object.assign(new Error(`Failed to start server. Is port ${port} in use?`), { code: 'EADDRINUSE' });
+    expect(devStartFailure(busy(8080), o)).toBe('port 8080 is already in use on 127.0.0.1 (change it with --idp-port; 0 picks a free port)');
+    expect(devStartFailure(busy(3001), o)).toBe('port 3001 is already in use on 127.0.0.1 (change it with --spa-port; 0 picks a free port)');
+    // Two listeners asked for the same port: both flags are named.
+    expect(devStartFailure(busy(8000), { ...o, idpPort: 8000 })).toContain('change it with --port or --idp-port');
+    // Unknown port: every flag is a candidate.
+    expect(devStartFailure(Object.assign(new Error('in use'), { code: 'EADDRINUSE' }), o)).toBe(
+      'a port is already in use on 127.0.0.1 (change it with --port or --idp-port or --spa-port; 0 picks a free port)',
+    );
+    expect(devStartFailure(new Error('山田: something else'), o)).toBe('山田: something else');
+  });
   test('one public host name for loopback and wildcard binds', () => {
     expect(publicHost('127.0.0.1')).toBe('localhost');
     expect(publicHost('0.0.0.0')).toBe('localhost');
@@ -45,6 +63,26 @@ describe('dev stack', () => {
   afterAll(async () => {
     await dev?.close();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("the banner's M2M commands carry this gateway's URL, and work as printed", async () => {
+    const root = resolve(import.meta.dir, '../..');
+    const lines = devBanner(dev, VERSION, root).split('\n').map((l) => l.trim());
+    expect(lines).toContain(`ZITAUTH_URL=${dev.gatewayUrl} npx -y bun@1.4 examples/m2m-sim.ts`);
+    expect(lines).toContain(`ZITAUTH_URL=${dev.gatewayUrl} python3 examples/python/m2m_sim.py`);
+    const url = /ZITAUTH_URL=(\S+)/.exec(lines.find((l) => l.includes('m2m-sim.ts'))!)![1]!;
+    const p = Bun.spawn(['bun', 'examples/m2m-sim.ts'], { cwd: root, env: cleanEnv({ ZITAUTH_URL: url }), stdout: 'pipe', stderr: 'pipe' });
+    const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    expect(out).toContain('protected API answered HTTP 200');
+  });
+
+  test('without examples/ beside it (the lone binary), the banner shows the same flow with curl', () => {
+    const text = devBanner(dev, VERSION, dir);
+    expect(text).not.toContain('examples/');
+    expect(text).toContain(`curl -s ${dev.gatewayUrl}/api/v1/m2m-token`);
+    expect(text).toContain(`${dev.gatewayUrl}/api/protected`);
   });
 
   test('the standalone SPA logs in through the gateway and comes back to its own origin', async () => {

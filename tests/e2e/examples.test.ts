@@ -22,7 +22,7 @@ async function runExample(cmd: string[], env: Record<string, string>) {
 }
 
 const EXAMPLES = {
-  'TypeScript (Eden Treaty)': ['bun', 'examples/m2m-sim.ts'],
+  'TypeScript (@zitauth/client)': ['bun', 'examples/m2m-sim.ts'],
   'Python (stdlib)': ['python3', 'examples/python/m2m_sim.py'],
 } as const;
 
@@ -66,15 +66,50 @@ describe.each(CONFIG_MODES)('M2M examples (%s endpoints)', (mode) => {
         expect(ok.code).toBe(0);
         expect(ok.out).toContain(`"sub": "${stack.idp.serviceUserKey.userId}"`);
       });
+
+      test('says where the demo API is when the gateway does not serve it', async () => {
+        const bare = await stack.gateway({ ZITAUTH_SERVE_SPA: undefined });
+        try {
+          const r = await runExample([...cmd], { ZITAUTH_URL: bare.url });
+          expect(r.code).toBe(1);
+          expect(r.out).toContain('received a Bearer token');
+          expect(r.err).toContain(`the gateway at ${bare.url} serves no demo API`);
+          expect(r.err).toContain('PROTECTED_API_URL');
+        } finally {
+          await bare.stop();
+        }
+      });
     });
   }
 });
 
 // No IdP involved: the configuration mode makes no difference here.
 for (const [name, cmd] of Object.entries(EXAMPLES)) {
-  test(`M2M example ${name} fails clearly when the gateway is down`, async () => {
-    const r = await runExample([...cmd], { ZITAUTH_URL: `http://127.0.0.1:${freePort()}` });
-    expect(r.code).toBe(1);
-    expect(r.err).toMatch(/not reachable|failed/);
+  describe(`M2M example: ${name}, no gateway`, () => {
+    test('names the URL when nothing answers there', async () => {
+      const url = `http://127.0.0.1:${freePort()}`;
+      const r = await runExample([...cmd], { ZITAUTH_URL: url });
+      expect(r.code).toBe(1);
+      expect(r.err).toContain(`no gateway answers at ${url}`);
+      expect(r.err).toContain('ZITAUTH_URL');
+      expect(r.err).not.toContain('HTTP 503');
+    });
+
+    test('says so when something other than ZitAuth answers there', async () => {
+      const other = Bun.serve({
+        port: 0,
+        hostname: '127.0.0.1',
+        fetch: () => new Response('<h1>Service Unavailable — 山田</h1>', { status: 503, headers: { 'content-type': 'text/html; charset=utf-8' } }),
+      });
+      try {
+        const url = `http://127.0.0.1:${other.port}`;
+        const r = await runExample([...cmd], { ZITAUTH_URL: url });
+        expect(r.code).toBe(1);
+        expect(r.err).toContain(`${url} is not a ZitAuth gateway: /healthz answered HTTP 503, text/html`);
+        expect(r.err).not.toContain('token request failed');
+      } finally {
+        await other.stop(true);
+      }
+    });
   });
 }
