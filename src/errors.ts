@@ -28,6 +28,7 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'SESSION_REQUIRED'
   | 'SESSION_UNAVAILABLE'
+  | 'STORE_UNAVAILABLE'
   | 'CSRF'
   | 'SERVER_ERROR';
 
