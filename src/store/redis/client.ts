@@ -63,6 +63,8 @@ export class RedisConnection {
   #lastConnectError = '';
   /** performance.now() of the latest answer from the server (a reply or an error reply). */
   #lastAnswerAt = 0;
+  /** performance.now() when a hung connection was last dropped (its calls count as timed out). */
+  #droppedAt = -1;
   #closed = false;
 
   constructor(opts: RedisConnectionOptions) {
@@ -138,7 +140,7 @@ export class RedisConnection {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        reject(err instanceof StoreUnavailable ? err : this.#classify(what, err));
+        reject(err instanceof StoreUnavailable ? err : this.#classify(what, err, sentAt));
       };
       try {
         const p = this.#client.connected ? fn(this.#client) : this.#connect(what).then(() => fn(this.#client));
@@ -175,12 +177,18 @@ export class RedisConnection {
 
   /** Nothing has answered since `sentAt`: the connection is hung, not just slow for one call. */
   #dropIfHung(sentAt: number): void {
-    if (this.#lastAnswerAt < sentAt && this.#client.connected && this.#connecting === undefined) this.#client.close();
+    if (this.#lastAnswerAt < sentAt && this.#client.connected && this.#connecting === undefined) {
+      this.#droppedAt = performance.now();
+      this.#client.close();
+    }
   }
 
-  #classify(what: string, err: unknown): StoreUnavailable {
-    // Connect failures are classified in #connect; a connection error here dropped under the call.
-    return this.#fail(isConnectionError(err) ? 'connection_lost' : 'command_failed', what, this.#describe(err));
+  #classify(what: string, err: unknown, sentAt: number): StoreUnavailable {
+    if (!isConnectionError(err)) return this.#fail('command_failed', what, this.#describe(err));
+    // Calls still waiting on a connection dropped as hung had no answer either: a timeout.
+    if (sentAt <= this.#droppedAt) return this.#fail('timeout', what, `no answer (connection dropped after ${this.#opts.timeoutMs} ms without any reply)`);
+    // Connect failures are classified in #connect; this connection dropped under the call.
+    return this.#fail('connection_lost', what, this.#describe(err));
   }
 
   #fail(failure: StoreFailure, what: string, why: string): StoreUnavailable {
