@@ -9,8 +9,8 @@
  * - **Fail fast when Redis is down.** No offline queue: while disconnected a call fails at once
  *   (no request piles up behind a dead connection) with {@link StoreUnavailable}.
  * - **Reconnection owned here, not by Bun.** Bun's `autoReconnect` stops for good after
- *   `maxRetries`, and a `connect()` made while it retries waits for its whole retry cycle (~30 s
- *   measured with the defaults). So Bun's is off, and the next call after a loss reconnects —
+ *   `maxRetries`, and a `connect()` made while it retries waits for its whole retry cycle (tens
+ *   of seconds with the defaults). So Bun's is off, and the next call after a loss reconnects —
  *   one attempt in flight, then a back-off from 50 ms doubling to 1 s between failed attempts.
  *   Redis coming back is picked up by the next call, without a restart.
  * - **A hung connection is dropped.** A call that times out while nothing at all has answered
@@ -119,13 +119,13 @@ export class RedisConnection {
   }
 
   #run<T>(what: string, fn: (c: RedisClient) => Promise<T>): Promise<T> {
-    if (this.#closed) return Promise.reject(this.#fail('closed', what, 'the store was closed'));
+    if (this.#closed) return Promise.reject(this.#counted(this.#fail('closed', what, 'the store was closed')));
     const sentAt = performance.now();
     return new Promise<T>((resolve, reject) => {
       let settled = false;
       const timer = setTimeout(() => {
         settled = true;
-        reject(this.#fail('timeout', what, `no answer within ${this.#opts.timeoutMs} ms`));
+        reject(this.#counted(this.#fail('timeout', what, `no answer within ${this.#opts.timeoutMs} ms`)));
         this.#dropIfHung(sentAt);
       }, this.#opts.timeoutMs);
       const onValue = (value: T) => {
@@ -140,7 +140,7 @@ export class RedisConnection {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        reject(err instanceof StoreUnavailable ? err : this.#classify(what, err, sentAt));
+        reject(this.#counted(err instanceof StoreUnavailable ? err : this.#classify(what, err, sentAt)));
       };
       try {
         const p = this.#client.connected ? fn(this.#client) : this.#connect(what).then(() => fn(this.#client));
@@ -192,8 +192,13 @@ export class RedisConnection {
   }
 
   #fail(failure: StoreFailure, what: string, why: string): StoreUnavailable {
-    this.#opts.onFailure?.(failure);
     return new StoreUnavailable(failure, `redis ${this.#opts.target} ${what}: ${why}`);
+  }
+
+  /** Reports a call's failure (once per failed call, also when calls share one failed connect). */
+  #counted(err: StoreUnavailable): StoreUnavailable {
+    this.#opts.onFailure?.(err.failure);
+    return err;
   }
 
   /** The client's error code and message, bounded and without credentials. */
