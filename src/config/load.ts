@@ -11,6 +11,7 @@ import { observabilitySection } from './sections/observability.ts';
 import { secretsSection } from './sections/secrets.ts';
 import { serverSection } from './sections/server.ts';
 import { sessionSection } from './sections/session.ts';
+import { storeSection } from './sections/store.ts';
 import { tokensSection } from './sections/tokens.ts';
 import type { Config } from './types.ts';
 
@@ -46,6 +47,7 @@ export function loadConfig(raw: RawEnv): Config {
     ...m2mSection(env, problems, tokens),
     ...forwardAuthSection(env, problems),
     ...observabilitySection(env, problems),
+    ...storeSection(env, problems),
   };
   if (problems.length) throw new ConfigError(problems);
   return config;

@@ -65,6 +65,11 @@ export const EnvSchema = T.Object({
   ZITAUTH_UPSTREAMS: Str('Session mode: name=URL allow-list the API proxy /api/v1/proxy/{name}/… forwards to, e.g. "orders=http://orders:8080,billing=https://billing.internal"'),
   ZITAUTH_UPSTREAM_TIMEOUT_MS: Str('Session mode: time an upstream may take to answer with its headers, milliseconds', '30000'),
   ZITAUTH_FORWARD_ACCESS_TOKEN: Str('Session mode: forward-auth answers also carry the session access token (Authorization and X-Auth-Request-Access-Token) for the upstream: true | false', 'false'),
+  ZITAUTH_SESSION_STORE: Str('Where sessions, single-use login states, locks and the M2M token live: memory (this process) | redis (Redis/Valkey, shared by every replica)', 'memory'),
+  ZITAUTH_REDIS_URL: Str('Redis store: redis://[user:password@]host[:port][/db] or rediss:// (TLS); a secret when it holds a password'),
+  ZITAUTH_REDIS_URL_FILE: Str('File holding ZITAUTH_REDIS_URL'),
+  ZITAUTH_REDIS_PREFIX: Str('Redis store: prefix of every key (letters, digits, ":_.-")', 'zitauth:'),
+  ZITAUTH_REDIS_TIMEOUT_MS: Str('Redis store: timeout of every Redis call (and of connecting), milliseconds', '1000'),
   ZITAUTH_LOG_LEVEL: Str('debug | info | warn | error | silent', 'info'),
   ZITAUTH_ACCESS_LOG: Str('Access log of /validate and /forward-auth: all | errors (status >= 400 only) | off; other routes always log', 'all'),
 });

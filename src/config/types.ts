@@ -13,10 +13,12 @@ import type { ObservabilityConfig } from './sections/observability.ts';
 import type { SecretsConfig } from './sections/secrets.ts';
 import type { ServerConfig } from './sections/server.ts';
 import type { SessionConfig } from './sections/session.ts';
+import type { StoreConfig } from './sections/store.ts';
 import type { TokensConfig } from './sections/tokens.ts';
 
 export type { ApiKeyDigest } from './sections/m2m.ts';
 export type { EndpointOverrides } from './sections/endpoints.ts';
+export type { RedisConfig, StoreKind } from './sections/store.ts';
 
 export type Config = ServerConfig &
   IdentityConfig &
@@ -29,4 +31,5 @@ export type Config = ServerConfig &
   M2mConfig &
   ForwardAuthConfig &
   ObservabilityConfig &
-  SessionConfig;
+  SessionConfig &
+  StoreConfig;
