@@ -47,7 +47,7 @@ export function createApp(s: Services) {
   })
     .use(corePlugin({ logger: s.logger, accounting }))
     .use(corsPlugin(s.config.corsOrigins, ['/api/v1/validate', '/api/v1/userinfo']))
-    .use(opsRoutes({ readiness: () => s.validator.readiness(), metrics: s.metrics, version: VERSION }))
+    .use(opsRoutes({ readiness: () => s.validator.readiness(), storeHealthy: () => s.stores.healthy(), metrics: s.metrics, version: VERSION }))
     .use(authRoutes(s.login, `${s.config.spaOrigin}/`))
     .use(sessionRoutes({ sessions: s.sessions, login: s.login, allowedOrigins: sessionOrigins }))
     .use(

@@ -87,6 +87,7 @@ async function main(argv: string[]): Promise<number> {
       const stop = async (signal: string) => {
         services.logger.info('shutting down', { signal });
         await app.stop();
+        await services.stores.close().catch(() => {});
         services.logger.flush();
         process.exit(0);
       };

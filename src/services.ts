@@ -17,6 +17,7 @@ import { createLogger, type Logger } from './observability/logger.ts';
 import { Metrics } from './observability/metrics.ts';
 import { registerValidatorMetrics } from './observability/validator-metrics.ts';
 import { sessionMetrics } from './observability/session-metrics.ts';
+import { storeFailureReporter } from './observability/store-metrics.ts';
 import { createStores, type Stores } from './store/index.ts';
 import { createBackchannel, createSessionService } from './session/factory.ts';
 import { sessionDelivery } from './session/delivery.ts';
@@ -61,7 +62,7 @@ export async function createServices(config: Config, io: ServiceIo = {}): Promis
     onDiscoveryFallback: (err) =>
       logger.warn("discovery failed: optional endpoints (userinfo, introspection, end_session) use Zitadel's default paths under the issuer", { detail: err.detail }),
   });
-  const stores = createStores(config, io.now);
+  const stores = createStores(config, io.now, storeFailureReporter(metrics, logger));
   const m2m = await createM2mService({ config, idp, logger, now, stores });
   const audience = audienceRule(config, m2m.serviceUserId);
   if (config.audienceDefaulted && !config.projectId) {

@@ -57,7 +57,7 @@ describe.each(CONFIG_MODES)('operations endpoints (%s endpoints)', (mode) => {
     test('200 with every check true when the IdP is up', async () => {
       const res = await fetch(`${stack.url}/readyz`);
       expect(res.status).toBe(200);
-      expect(await res.json()).toEqual({ status: 'ready', checks: { discovery: true, jwks: true } });
+      expect(await res.json()).toEqual({ status: 'ready', checks: { discovery: true, jwks: true, store: true } });
     });
 
     test('503 with failing checks when the gateway starts during an IdP outage; 200 after recovery', async () => {
@@ -69,7 +69,7 @@ describe.each(CONFIG_MODES)('operations endpoints (%s endpoints)', (mode) => {
         const down = await fetch(`${g.url}/readyz`);
         expect(down.status).toBe(503);
         // With explicit URLs the endpoints are known without the IdP; only the key set is missing.
-        expect(await down.json()).toEqual({ status: 'not_ready', checks: { discovery: mode === 'explicit', jwks: false } });
+        expect(await down.json()).toEqual({ status: 'not_ready', checks: { discovery: mode === 'explicit', jwks: false, store: true } });
         // liveness is unaffected
         expect((await fetch(`${g.url}/healthz`)).status).toBe(200);
 
@@ -77,7 +77,7 @@ describe.each(CONFIG_MODES)('operations endpoints (%s endpoints)', (mode) => {
         skew += 6_000;
         const up = await fetch(`${g.url}/readyz`);
         expect(up.status).toBe(200);
-        expect(await up.json()).toEqual({ status: 'ready', checks: { discovery: true, jwks: true } });
+        expect(await up.json()).toEqual({ status: 'ready', checks: { discovery: true, jwks: true, store: true } });
       } finally {
         await stack.idp.setFault(null);
         await g.stop();
