@@ -40,7 +40,7 @@ export interface RunningNginx {
 }
 
 /** Starts nginx with `serverConfig` included in a minimal http block; resolves once it accepts connections. */
-export async function startNginx(bin: string, serverConfig: string, port: number): Promise<RunningNginx> {
+export async function startNginx(bin: string, serverConfig: string, port: number, opts: { workerConnections?: number } = {}): Promise<RunningNginx> {
   const dir = mkdtempSync(join(tmpdir(), 'zitauth-nginx-'));
   for (const d of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, d));
   writeFileSync(join(dir, 'zitauth.conf'), serverConfig);
@@ -51,7 +51,7 @@ master_process off;
 worker_processes 1;
 pid ${dir}/nginx.pid;
 error_log ${dir}/error.log notice;
-events { worker_connections 64; }
+events { worker_connections ${opts.workerConnections ?? 64}; }
 http {
   access_log off;
   client_body_temp_path ${dir}/body;
