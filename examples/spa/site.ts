@@ -57,7 +57,9 @@ function json(status: number, body: unknown, extra: Record<string, string> = {})
 type Gateway = ReturnType<typeof treaty<App>>;
 
 /** Forward the caller's Authorization header only when present (Eden would send "undefined"). */
-const bearer = (authorization: string | undefined) => (authorization ? { authorization } : {});
+// The browser's header as it came; none is passed on as empty, which the gateway answers like a
+// missing one (400 with a Bearer challenge) — the client's type requires the header.
+const bearer = (authorization: string | undefined) => ({ authorization: authorization ?? '' });
 
 /** RFC-style body of a gateway error, passed through with its status and Bearer challenge. */
 function passError(r: { status: number; error: { value: unknown } | null; response: Response }): Response {

@@ -29,6 +29,14 @@ export const BearerHeaders = t.Object({
   authorization: t.Optional(t.String({ description: 'Bearer <access token>' })),
 });
 
+/**
+ * The bearer header as *required* in the route's type (Eden makes a call without it a type
+ * error), while the runtime schema stays the optional one: the route answers a missing header
+ * itself with 400 `invalid_request` and the RFC 6750 §3.1 challenge, which Elysia's own
+ * validation would replace with a generic error.
+ */
+export const RequiredBearerHeaders = t.Unsafe<{ authorization: string }>(BearerHeaders);
+
 export const errorResponses = {
   400: ErrorBody,
   401: ErrorBody,

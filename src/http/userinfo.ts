@@ -1,7 +1,7 @@
 import { Elysia, t } from 'elysia';
 import type { IdpClient } from '../idp/index.ts';
 import { bearerToken } from './bearer.ts';
-import { BearerHeaders, ErrorBody } from './schemas.ts';
+import { ErrorBody, RequiredBearerHeaders } from './schemas.ts';
 
 /** /userinfo: proxies the caller's token to Zitadel's userinfo endpoint (original ZitAuth shape). */
 export function userinfoRoutes(idp: IdpClient) {
@@ -13,7 +13,7 @@ export function userinfoRoutes(idp: IdpClient) {
       return { userinfo: (await idp.userinfo(bearerToken(headers.authorization))) as { sub: string } };
     },
     {
-      headers: BearerHeaders,
+      headers: RequiredBearerHeaders,
       response: {
         200: t.Object(
           { userinfo: t.Object({ sub: t.String() }, { additionalProperties: true }) },

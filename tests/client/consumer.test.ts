@@ -70,6 +70,7 @@ const profile = await zitauth.api.v1.userinfo.get({ headers: bearer(userToken) }
 if (profile.error) throw new Error(\`userinfo: HTTP \${profile.error.status}\`);
 const info: UserinfoResponse = profile.data;
 
+// @ts-expect-error: on purpose, without the (required) header — the gateway answers 400 with a challenge.
 const anonymous = await zitauth.api.v1.userinfo.get();
 const anonymousBody: ErrorBody | null = anonymous.error?.status === 400 ? anonymous.error.value : null;
 
@@ -106,8 +107,9 @@ console.log(JSON.stringify({
  */
 const MISTAKES: { name: string; code: number[]; body: string }[] = [
   { name: 'a misspelled route', code: [2551, 2339], body: `>> await zitauth.api.v1.valdiate.get();` },
-  { name: 'a wrong query type (string for string[])', code: [2322], body: `>> await zitauth.api.v1.validate.get({ query: { role: '管理者' } });` },
-  { name: 'an unknown query parameter', code: [2353, 2561], body: `>> await zitauth.api.v1.validate.get({ query: { rol: ['admin'] } });` },
+  { name: 'a wrong query type (string for string[])', code: [2322], body: `>> await zitauth.api.v1.validate.get({ headers: { authorization: 'Bearer t' }, query: { role: '管理者' } });` },
+  { name: 'an unknown query parameter', code: [2353, 2561], body: `>> await zitauth.api.v1.validate.get({ headers: { authorization: 'Bearer t' }, query: { rol: ['admin'] } });` },
+  { name: 'a bearer route without the authorization header', code: [2554, 2345], body: `>> await zitauth.api.v1.validate.get();` },
   { name: 'a wrong method (POST on validate)', code: [2339], body: `>> await zitauth.api.v1.validate.post();` },
   {
     name: 'a wrong type for response data',
@@ -117,7 +119,7 @@ const MISTAKES: { name: string; code: number[]; body: string }[] = [
   {
     name: 'a field the error body does not have',
     code: [2339],
-    body: `const r = await zitauth.api.v1.validate.get();\nif (r.error?.status === 401) {\n>> console.log(r.error.value.reason);\n}`,
+    body: `const r = await zitauth.api.v1.validate.get({ headers: { authorization: 'Bearer t' } });\nif (r.error?.status === 401) {\n>> console.log(r.error.value.reason);\n}`,
   },
 ];
 
