@@ -100,11 +100,13 @@ async function provision(o: ProvisionOptions, fetchImpl: typeof fetch | undefine
     postLogoutRedirectUris: o.postLogoutUris,
     devMode: o.devMode,
     ...(o.backChannelLogoutUri ? { backChannelLogoutUri: o.backChannelLogoutUri } : {}),
+    ...(o.backChannelLogoutDefault ? { backChannelLogoutDefault: o.backChannelLogoutDefault } : {}),
   });
   log(`  user-agent app "${o.appName}": ${spa.outcome} (client id ${spa.clientId})`);
-  if (o.backChannelLogoutUri) {
+  const backChannel = o.backChannelLogoutUri ?? o.backChannelLogoutDefault;
+  if (backChannel) {
     // v4: always on; v2.65–v2.71: only with the instance feature (internal/feature/feature.go).
-    log(`  back-channel logout URI: ${o.backChannelLogoutUri} (Zitadel v4 sends logout tokens there; v2.65–v2.71 only with the instance feature enable_back_channel_logout)`);
+    log(`  back-channel logout URI: ${o.backChannelLogoutUri ? backChannel : `${backChannel} (unless the app had one)`} (Zitadel v4 sends logout tokens there; v2.65–v2.71 only with the instance feature enable_back_channel_logout)`);
   }
 
   const api = await ensureApiApp(c, project.id, o.apiAppName);

@@ -26,6 +26,8 @@ export interface ProvisionOptions {
   keyExpirationDefaulted: boolean;
   /** The app's back-channel logout URI to register, if asked for. */
   backChannelLogoutUri?: string;
+  /** Registered when the app has none (default `<gateway>/api/v1/backchannel-logout`; --no-backchannel-logout: none). */
+  backChannelLogoutDefault?: string;
   orgId?: string;
   timeoutMs: number;
 }
@@ -59,8 +61,11 @@ Names:
   --service-user <name>    default "zitauth-m2m"
 Login "External links" (privacy policy): --tos-link --privacy-link --help-link --support-email
 Back-channel logout (Zitadel ends the gateway's sessions when a user logs out there):
-  --backchannel-logout     register <gateway>/api/v1/backchannel-logout (gateway = origin of --redirect-url)
+  by default <gateway>/api/v1/backchannel-logout is registered on an app that has none
+  (gateway = origin of --redirect-url)
+  --backchannel-logout     register it even over a URI the app already has
   --backchannel-logout-uri <url>  register this URL instead
+  --no-backchannel-logout  register none
 Keys:
   --key-expiration <RFC3339>  expiry of keys created now (default: one year from now)
 Other: --org-id <id>  --timeout-ms <n> (default 10000)  --help
@@ -99,6 +104,7 @@ export function parseProvisionArgs(
         'support-email': { type: 'string' },
         'key-expiration': { type: 'string' },
         'backchannel-logout': { type: 'boolean' },
+        'no-backchannel-logout': { type: 'boolean' },
         'backchannel-logout-uri': { type: 'string' },
         'org-id': { type: 'string' },
         'timeout-ms': { type: 'string' },
@@ -176,7 +182,9 @@ export function parseProvisionArgs(
       ? { backChannelLogoutUri: backChannelUri }
       : values['backchannel-logout'] === true
         ? { backChannelLogoutUri: `${new URL(redirectUrl).origin}/api/v1/backchannel-logout` }
-        : {}),
+        : values['no-backchannel-logout'] === true
+          ? {}
+          : { backChannelLogoutDefault: `${new URL(redirectUrl).origin}/api/v1/backchannel-logout` }),
     ...(s('org-id') ? { orgId: s('org-id') } : {}),
     timeoutMs,
   };

@@ -91,6 +91,8 @@ export interface UserAgentAppSpec {
    * `UpdateOIDCAppConfig` field 17); undefined leaves whatever the app has.
    */
   backChannelLogoutUri?: string;
+  /** Registered when the app has no back-channel logout URI yet (a new app, or an empty field). */
+  backChannelLogoutDefault?: string;
 }
 
 const RESPONSE_CODE = 'OIDC_RESPONSE_TYPE_CODE';
@@ -110,7 +112,7 @@ function oidcConfig(spec: UserAgentAppSpec): Json {
     accessTokenRoleAssertion: true,
     idTokenRoleAssertion: true,
     idTokenUserinfoAssertion: true,
-    ...(spec.backChannelLogoutUri ? { backChannelLogoutUri: spec.backChannelLogoutUri } : {}),
+    ...(spec.backChannelLogoutUri ?? spec.backChannelLogoutDefault ? { backChannelLogoutUri: spec.backChannelLogoutUri ?? spec.backChannelLogoutDefault } : {}),
   };
 }
 
@@ -147,7 +149,8 @@ function oidcUpdateFromRead(cfg: Json): Json {
  */
 function oidcUpdate(cfg: Json, spec: UserAgentAppSpec): Json {
   const read = oidcUpdateFromRead(cfg);
-  const want = oidcConfig(spec);
+  // The default only fills an empty field: a URI someone set on purpose stays.
+  const want = oidcConfig(read.backChannelLogoutUri === '' ? spec : { ...spec, backChannelLogoutDefault: undefined });
   const union = (have: unknown, ours: string[]) => [...strings(have), ...ours.filter((x) => !strings(have).includes(x))];
   return {
     ...read,

@@ -287,6 +287,18 @@ describe('provision sends back every field it read (Zitadel replaces the whole r
         });
       });
 
+      test('by default the back-channel URI is registered only where the app has none; --no-backchannel-logout registers none', async () => {
+        const app = fake.state.apps.find((a) => a.oidcConfig)!;
+        app.oidcConfig!.backChannelLogoutUri = '';
+        expect((await run(fake, dir, patFile, ['--roles', 'admin,管理者,🚀-launch', '--tos-link', 'https://example.test/tos', '--no-backchannel-logout'])).code).toBe(0);
+        expect(app.oidcConfig!.backChannelLogoutUri ?? '').toBe('');
+        const { code, out } = await run(fake, dir, patFile, ['--roles', 'admin,管理者,🚀-launch', '--tos-link', 'https://example.test/tos']);
+        expect(code).toBe(0);
+        expect(fake.violations).toEqual([]);
+        expect(app.oidcConfig!.backChannelLogoutUri).toBe('http://localhost:8000/api/v1/backchannel-logout');
+        expect(out).toContain('back-channel logout URI: http://localhost:8000/api/v1/backchannel-logout (unless the app had one)');
+      });
+
       test('--backchannel-logout registers <gateway>/api/v1/backchannel-logout on the app', async () => {
         const { code, out } = await run(fake, dir, patFile, ['--roles', 'admin,管理者,🚀-launch', '--tos-link', 'https://example.test/tos', '--backchannel-logout']);
         expect(code).toBe(0);
