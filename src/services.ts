@@ -4,7 +4,9 @@
  * Reads key files; never throws for a missing one.
  */
 import type { Config } from './config/index.ts';
-import { IdpClient } from './idp/index.ts';
+import type { IdpClient } from './idp/index.ts';
+import { createIdpClient } from './idp/factory.ts';
+import { warnAboutSetup } from './observability/startup-warnings.ts';
 import { audienceRule } from './tokens/audience.ts';
 import { createIntrospector } from './tokens/introspector.ts';
 import { createLazyValidator } from './tokens/factory.ts';
@@ -50,24 +52,10 @@ export async function createServices(config: Config, io: ServiceIo = {}): Promis
   const logger = createLogger(config.logLevel, io.logSink);
   const metrics = new Metrics();
   const now = io.now ?? Date.now;
-  const idp = new IdpClient({
-    issuer: config.issuer,
-    clientId: config.clientId,
-    redirectUri: config.redirectUri,
-    overrides: config.endpoints,
-    timeoutMs: config.httpTimeoutMs,
-    fetch: io.fetch,
-    now,
-    observe: (endpoint, ms, ok) => metrics.recordIdpCall(endpoint, ms / 1000, ok),
-    onDiscoveryFallback: (err) =>
-      logger.warn("discovery failed: optional endpoints (userinfo, introspection, end_session) use Zitadel's default paths under the issuer", { detail: err.detail }),
-  });
+  const idp = createIdpClient({ config, logger, metrics, fetch: io.fetch, now });
   const stores = createStores(config, io.now, storeFailureReporter(metrics, logger));
   const m2m = await createM2mService({ config, idp, logger, now, stores });
   const audience = audienceRule(config, m2m.serviceUserId);
-  if (config.audienceDefaulted && !config.projectId) {
-    logger.warn('ZITAUTH_PROJECT_ID is not set: accepting tokens for the client id and the configured service user only. Set ZITAUTH_PROJECT_ID (or ZITAUTH_AUDIENCE) to pin the audience to your project.');
-  }
   const introspect = await createIntrospector({ config, idp, logger });
   const validator = createLazyValidator({ config, idp, audience, introspect, logger, metrics, fetch: io.fetch, now });
   registerValidatorMetrics(metrics, validator);
@@ -77,11 +65,7 @@ export async function createServices(config: Config, io: ServiceIo = {}): Promis
       : undefined;
   const login = createLoginService({ config, idp, used: stores.once, delivery: sessions && sessionDelivery(sessions), now: io.now });
   const backchannel = createBackchannel({ config, idp, validator, stores, sessions, now: io.now });
-  if (config.cookieSecretGenerated) {
-    logger.warn(
-      `ZITAUTH_COOKIE_SECRET is not set: using a random per-process secret. Logins in progress fail after a restart${sessions ? ', sessions end with it' : ''}, and replicas cannot share logins.`,
-    );
-  }
+  warnAboutSetup(config, logger);
   return {
     config,
     logger,
