@@ -99,8 +99,10 @@ interface Sample {
   maxLive?: number;
 }
 
+type Mode = 'stream' | 'buffer' | 'gateway';
+
 /** The gateway process, with a line-based sampler. */
-async function spawnGateway(mode: 'stream' | 'buffer') {
+async function spawnGateway(mode: Mode) {
   const upstreams = `files=http://127.0.0.1:${upstream.port}/files`;
   const proc = Bun.spawn([process.execPath, join(import.meta.dir, 'proxy-rss-gateway.ts'), upstreams, mode], { stdin: 'pipe', stdout: 'pipe', stderr: 'inherit' });
   const reader = proc.stdout.getReader();
@@ -117,9 +119,11 @@ async function spawnGateway(mode: 'stream' | 'buffer') {
     buf = buf.slice(i + 1);
     return JSON.parse(l) as Record<string, unknown>;
   };
-  const hello = (await line()) as { url: string };
+  const hello = (await line()) as { url: string; cookie?: string };
   return {
     url: hello.url,
+    /** What a logged-in browser sends (the real gateway's session and CSRF header). */
+    headers: hello.cookie ? { cookie: hello.cookie, 'x-csrf': '1' } : ({} as Record<string, string>),
     async sample(): Promise<Sample> {
       proc.stdin.write('sample\n');
       proc.stdin.flush();
@@ -151,7 +155,7 @@ async function senderStalled(id: string, size: number) {
 }
 
 /** A PUT of `size` bytes; `slow`: the upstream reads one chunk, then nothing until the client has stalled. */
-async function upload(gw: string, size: number, slow = false) {
+async function upload(gw: string, size: number, slow = false, extra: Record<string, string> = {}) {
   const id = crypto.randomUUID();
   const h = createHash('sha256');
   const q = `id=${id}&name=${encodeURIComponent('山田太郎の資料.bin')}${slow ? '&slow' : ''}`;
@@ -159,7 +163,7 @@ async function upload(gw: string, size: number, slow = false) {
     method: 'PUT',
     body: bytes(size, id, h),
     duplex: 'half',
-    headers: { 'content-length': String(size), 'content-type': 'application/octet-stream' },
+    headers: { ...extra, 'content-length': String(size), 'content-type': 'application/octet-stream' },
   } as RequestInit);
   if (slow) {
     await senderStalled(id, size);
@@ -175,9 +179,9 @@ async function upload(gw: string, size: number, slow = false) {
 }
 
 /** A GET of `size` bytes; `slow`: the client reads one chunk, then nothing until the upstream has stalled. */
-async function download(gw: string, size: number, slow = false) {
+async function download(gw: string, size: number, slow = false, extra: Record<string, string> = {}) {
   const id = crypto.randomUUID();
-  const res = await fetch(`${gw}/api/v1/proxy/files/download?size=${size}&id=${id}`);
+  const res = await fetch(`${gw}/api/v1/proxy/files/download?size=${size}&id=${id}`, { headers: extra });
   expect(res.status).toBe(200);
   // No Content-Length assertion: Bun.serve frames every streamed body chunked and drops the
   // handler's Content-Length (oven-sh/bun#10507, open) — at the upstream here and at the gateway.
@@ -196,18 +200,19 @@ async function download(gw: string, size: number, slow = false) {
 type Run = 'upload' | 'download' | 'slow upstream (upload)' | 'slow browser (download)';
 
 /** One 50 MB transfer through a fresh gateway process after a warm-up; returns the growth. */
-async function measure(mode: 'stream' | 'buffer', run: Run) {
+async function measure(mode: Mode, run: Run) {
   const gw = await spawnGateway(mode);
+  const h = gw.headers;
   try {
     // Warm-up: fetch's connection pool, the JIT and the allocator's arenas belong to the baseline.
-    await upload(gw.url, 2 * MB);
-    await download(gw.url, 2 * MB);
+    await upload(gw.url, 2 * MB, false, h);
+    await download(gw.url, 2 * MB, false, h);
     const base = await gw.sample();
     await gw.watch();
-    if (run === 'upload') await upload(gw.url, SIZE);
-    else if (run === 'download') await download(gw.url, SIZE);
-    else if (run === 'slow upstream (upload)') await upload(gw.url, SIZE, true);
-    else await download(gw.url, SIZE, true);
+    if (run === 'upload') await upload(gw.url, SIZE, false, h);
+    else if (run === 'download') await download(gw.url, SIZE, false, h);
+    else if (run === 'slow upstream (upload)') await upload(gw.url, SIZE, true, h);
+    else await download(gw.url, SIZE, true, h);
     const after = await gw.sample();
     return { baseRss: base.rss, live: after.maxLive! - base.rss, peak: after.maxRss - base.rss };
   } finally {
@@ -224,6 +229,16 @@ describe('50 MB through the proxy', () => {
     async (run) => {
       const r = await measure('stream', run);
       console.log(`proxy RSS, streaming, ${run}: base ${mb(r.baseRss)}, live growth ${mb(r.live)}, peak growth ${mb(r.peak)}`);
+      expect(r.live).toBeLessThan(LIVE_BOUND);
+    },
+    120_000,
+  );
+
+  test.each(['upload', 'download'] as const)(
+    'the real gateway (session-mode proxy route, logged in), %s: bytes intact, live memory bounded',
+    async (run) => {
+      const r = await measure('gateway', run);
+      console.log(`proxy RSS, real gateway, ${run}: base ${mb(r.baseRss)}, live growth ${mb(r.live)}, peak growth ${mb(r.peak)}`);
       expect(r.live).toBeLessThan(LIVE_BOUND);
     },
     120_000,

@@ -2,7 +2,10 @@
  * The proxy gateway in a process of its own, so its memory can be measured without the test
  * runner's (which generates and hashes the 50 MB). Spawned by proxy-memory.test.ts:
  *
- *   bun proxy-rss-gateway.ts <ZITAUTH_UPSTREAMS value> <stream|buffer>
+ *   bun proxy-rss-gateway.ts <ZITAUTH_UPSTREAMS value> <stream|buffer|gateway>
+ *
+ * `gateway`: the real thing — a session-mode gateway (createApp, its Elysia proxy route) with a
+ * dev IdP, logged in once; the hello line then also carries the session `cookie`.
  *
  * Prints one JSON line `{ url }` when listening, then answers each line read on stdin with
  * one JSON line (bytes):
@@ -13,9 +16,18 @@
  *   buffered body shows there whatever the GC's timing, churn does not.
  */
 import { startProxyGateway } from './proxy-gateway.ts';
+import { startStack } from '../support/stack.ts';
+import { sessionLogin } from '../support/session-login.ts';
 
 const [upstreams = '', mode = 'stream'] = process.argv.slice(2);
-const gw = startProxyGateway({ upstreams, timeoutMs: 60_000, buffer: mode === 'buffer' });
+
+async function start(): Promise<{ url: string; cookie?: string; stop(): Promise<void> }> {
+  if (mode !== 'gateway') return startProxyGateway({ upstreams, timeoutMs: 60_000, buffer: mode === 'buffer' });
+  const stack = await startStack({ env: { ZITAUTH_LOGIN_MODE: 'session', ZITAUTH_UPSTREAMS: upstreams, ZITAUTH_UPSTREAM_TIMEOUT_MS: '60000', ZITAUTH_LOG_LEVEL: 'warn' } });
+  const { cookie } = await sessionLogin(stack.idp, stack.url);
+  return { url: stack.url, cookie, stop: () => stack.close() };
+}
+const gw = await start();
 
 function live(): number {
   Bun.gc(true);
@@ -39,7 +51,7 @@ function answer(command: string): unknown {
   return out;
 }
 
-console.log(JSON.stringify({ url: gw.url }));
+console.log(JSON.stringify({ url: gw.url, cookie: gw.cookie }));
 let pending = '';
 process.stdin.on('data', (chunk: Buffer) => {
   pending += chunk.toString();

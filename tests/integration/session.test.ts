@@ -164,6 +164,21 @@ describe.each(CONFIG_MODES)('session mode (%s endpoints)', (mode) => {
     }
   });
 
+  test('a login flood cannot grow the memory store past ZITAUTH_SESSION_MAX_COUNT: the least recently used ends, counted', async () => {
+    const own = await startStack({ mode, env: { ...SESSION_ENV, ZITAUTH_SESSION_MAX_COUNT: '3' } });
+    try {
+      const logins = [];
+      for (let i = 0; i < 5; i++) logins.push(await sessionLogin(own.idp, own.url));
+      const statuses = await Promise.all(logins.map(async (l) => (await fetch(`${own.url}/api/v1/session`, { headers: { cookie: l.cookie } })).status));
+      expect(statuses).toEqual([401, 401, 200, 200, 200]);
+      const text = await (await fetch(`${own.url}/metrics`)).text();
+      expect(text).toContain('zitauth_sessions_active 3');
+      expect(text).toContain('zitauth_sessions_evicted_total 2');
+    } finally {
+      await own.close();
+    }
+  });
+
   test('metrics count created and ended sessions; the memory store reports its size', async () => {
     const text = await (await fetch(`${stack.url}/metrics`)).text();
     expect(text).toMatch(/zitauth_sessions_created_total \d+/);
