@@ -1,17 +1,19 @@
 #!/bin/sh
-# One-shot of the two-replica compose example (deploy/compose.replicas.yaml): creates the secrets
-# the gateway replicas and Valkey share, once, so none is committed to the repository.
+# Creates the secrets that the gateway replicas and Valkey share, once, so none is committed:
+# run by the secrets-init service of the two-replica compose example (deploy/compose.replicas.yaml),
+# and by hand for Kubernetes (docs/deployment.md, "Kubernetes": the files become the Secrets).
 #
 #   init-secrets.sh <gateway-dir> <valkey-dir>
 #
-# <gateway-dir>/cookie-secret  ZITAUTH_COOKIE_SECRET_FILE of both replicas (64 hex = 256 bits)
+# <gateway-dir>/cookie-secret  ZITAUTH_COOKIE_SECRET_FILE of every replica (64 hex = 256 bits)
 # <gateway-dir>/redis-url      ZITAUTH_REDIS_URL_FILE: redis://zitauth:<password>@valkey:6379/0
+#                              ("valkey" is the compose service and the Kubernetes Service)
 # <valkey-dir>/users.acl       Valkey's --aclfile: the least-privilege user of docs/deployment.md
 #                              ("Redis/Valkey") with the password's SHA-256, so this file holds
 #                              no secret; the default user may only PING (health checks).
 #
 # Re-runs keep what exists: a new cookie secret would make every stored session unreadable, a new
-# password would lock the running replicas out. Delete the volumes to start over.
+# password would lock the running replicas out. Delete the files to start over.
 # POSIX sh + head/sha256sum/cut only: it runs in the Valkey image's busybox and in the tests.
 set -eu
 
