@@ -2,34 +2,14 @@
  * Validates docker-compose.yaml offline with `docker-compose config` (Debian's docker-compose
  * 1.29, which resolves variables, anchors and merges without a daemon) and checks the stack's
  * wiring: services, health checks, dependency conditions and order, the PAT hand-over volume.
+ * The two-replica override is checked in compose-replicas.test.ts.
  */
 import { systemTool } from '../support/system-tool.ts';
 import { beforeAll, describe, expect, test } from 'bun:test';
-import { $ } from 'bun';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-
-const ROOT = resolve(import.meta.dir, '../..');
-
-type Service = {
-  image?: string;
-  build?: { context: string; dockerfile?: string; args?: Record<string, string> };
-  command?: string[];
-  environment?: Record<string, string>;
-  healthcheck?: { test: string[] };
-  depends_on?: Record<string, { condition: string }>;
-  volumes?: string[];
-  ports?: (string | { published: number | string; target: number | string })[];
-  network_mode?: string;
-  user?: string;
-};
-
-async function composeConfig(envFile: string): Promise<{ services: Record<string, Service>; volumes: Record<string, unknown> }> {
-  const res = await $`docker-compose --env-file ${envFile} -f docker-compose.yaml config`.cwd(ROOT).quiet().nothrow();
-  if (res.exitCode !== 0) throw new Error(`docker-compose config failed:\n${res.stderr}`);
-  return Bun.YAML.parse(res.stdout.toString()) as { services: Record<string, Service>; volumes: Record<string, unknown> };
-}
+import { join } from 'node:path';
+import { composeConfig, flag, mountAt, ROOT, type Service } from './compose-support.ts';
 
 /** Services in an order that respects depends_on (throws on cycles). */
 function startOrder(services: Record<string, Service>): string[] {
@@ -46,9 +26,6 @@ function startOrder(services: Record<string, Service>): string[] {
   for (const name of Object.keys(services).sort()) visit(name);
   return order;
 }
-
-const flag = (cmd: string[] | undefined, name: string) => cmd?.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-const mountAt = (svc: Service | undefined, target: string) => svc?.volumes?.find((v) => v.split(':')[1] === target)?.split(':')[0];
 
 const hasCompose = systemTool('docker-compose', 'docker-compose', 'tests/deploy/compose.test.ts');
 
