@@ -362,4 +362,20 @@ describe.each(CONFIG_MODES)('session-mode SPA in Chromium (%s endpoints)', (mode
     expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
     expect(page.url()).toBe(`${stack.url}/`);
   });
+
+  test.skipIf(!hasChromium)('without a demo upstream the page says how to configure one and keeps the API buttons off', async () => {
+    const bare = await stack.gateway({ ZITAUTH_UPSTREAMS: undefined });
+    try {
+      expect(await (await fetch(`${bare.url}/spa-config.json`)).json()).toEqual({ mode: 'session', gatewayUrl: '', returnTo: null, api: null });
+      await page.goto(`${bare.url}/`);
+      await page.waitForSelector('body[data-ready="true"]');
+      expect(await page.locator('#no-api').isVisible()).toBe(true);
+      expect(await page.locator('#no-api').textContent()).toContain('ZITAUTH_UPSTREAMS=demo=');
+      expect(await page.locator('#protected').isDisabled()).toBe(true);
+      expect(await page.locator('#userinfo').isDisabled()).toBe(true);
+      expect(await page.locator('#login').isDisabled()).toBe(false);
+    } finally {
+      await bare.stop();
+    }
+  });
 });
