@@ -1,7 +1,9 @@
 #!/usr/bin/env bun
 /**
  * The SPA demo on its own origin, as in the original ZitAuth (port 3001): the page, plus
- * /api/protected and /api/userinfo which delegate to the gateway at ZITAUTH_URL.
+ * /api/protected and /api/userinfo which delegate to the gateway at ZITAUTH_URL. Fragment mode:
+ * a page on another origin than the gateway receives the tokens in the URL fragment (session
+ * mode needs the page on the gateway's origin, where the gateway serves it itself).
  *
  *   ZITAUTH_URL=http://localhost:8000 bun examples/spa/server.ts
  *
@@ -11,7 +13,7 @@
  * `zitauth dev` starts this server for you next to the gateway.
  */
 import { Elysia } from 'elysia';
-import { spaSite } from './site.ts';
+import { DIRECT_API, spaSite } from './site.ts';
 
 export interface SpaServerOptions {
   /** Default 3001; 0 = ephemeral. */
@@ -40,8 +42,10 @@ export function startSpaServer(opts: SpaServerOptions): SpaServer {
       spaSite({
         gatewayFor: () => gatewayUrl,
         client: {
+          mode: 'fragment',
           gatewayUrl: (opts.browserGatewayUrl ?? gatewayUrl).replace(/\/+$/, ''),
           returnTo: opts.publicOrigin ? `${new URL(opts.publicOrigin).origin}/` : null,
+          api: DIRECT_API,
         },
       }),
     )

@@ -4,11 +4,13 @@
  *   GET /                 the page (security headers: CSP, no referrer, nosniff, no framing)
  *   GET /spa/:file        its script, stylesheet and icon (embedded in the binary)
  *   GET /favicon.ico      the icon, for browsers that ask there anyway
- *   GET /spa-config.json  where the browser finds the gateway
+ *   GET /spa-config.json  the login mode, where the browser finds the gateway and the demo API
  *   GET /api/protected    a demo protected API: asks the gateway's /api/v1/validate (Eden Treaty)
  *   GET /api/userinfo     delegates to the gateway's /api/v1/userinfo
  * The demo API plays "your protected API" from the architecture diagram: it never verifies a
- * token itself, the gateway does.
+ * token itself, the gateway does. Both login modes use this one API: in fragment mode the page
+ * sends it the access token itself; in session mode the page calls it through the gateway's
+ * proxy (`/api/v1/proxy/demo/…`, ZITAUTH_UPSTREAMS=demo=<this site>/api), which adds the token.
  */
 import { Elysia } from 'elysia';
 import { treaty } from '@elysiajs/eden';
@@ -16,12 +18,38 @@ import type { Server } from 'bun';
 import type { App } from '../../src/app.ts';
 import { ASSETS, FAVICON, INDEX, type SpaAsset } from './assets.ts';
 
+/** The demo API's paths as the page calls them. */
+export interface SpaApiPaths {
+  protected: string;
+  userinfo: string;
+}
+
+/** The demo API on the page's own origin (fragment mode: the page sends the token). */
+export const DIRECT_API: SpaApiPaths = { protected: '/api/protected', userinfo: '/api/userinfo' };
+
+/** The ZITAUTH_UPSTREAMS name the session-mode page calls the demo API by. */
+export const DEMO_UPSTREAM = 'demo';
+
+/**
+ * The demo API through the gateway's proxy (session mode). The upstream `demo` points at the
+ * site's `/api` (e.g. `demo=http://127.0.0.1:8000/api`), so `/api/v1/proxy/demo/protected`
+ * reaches `/api/protected`.
+ */
+export const PROXIED_API: SpaApiPaths = {
+  protected: `/api/v1/proxy/${DEMO_UPSTREAM}/protected`,
+  userinfo: `/api/v1/proxy/${DEMO_UPSTREAM}/userinfo`,
+};
+
 /** What the browser reads from /spa-config.json. */
 export interface SpaClientConfig {
+  /** The gateway's ZITAUTH_LOGIN_MODE: where the tokens go after the login. */
+  mode: 'fragment' | 'session';
   /** Gateway base URL as the browser reaches it; '' = this origin (the gateway serves the SPA). */
   gatewayUrl: string;
   /** Absolute URL the gateway should return to after login and logout; null = the gateway's SPA_ORIGIN. */
   returnTo: string | null;
+  /** Where the page calls the demo API; null = session mode without a `demo` upstream (the page says so). */
+  api: SpaApiPaths | null;
 }
 
 export interface SpaSiteOptions {

@@ -32,9 +32,11 @@ export function m2mHint(gatewayUrl: string, haveExamples: boolean): string[] {
  */
 export function devBanner(s: DevStack, version: string, cwd: string = process.cwd()): string {
   const line = '─'.repeat(72);
+  const session = s.loginMode === 'session';
   const rows: [string, string][] = [
-    ['SPA (via gateway)', `${s.gatewayUrl}/`],
-    ...(s.spaUrl ? ([['SPA (own origin)', `${s.spaUrl}/`]] as [string, string][]) : []),
+    [session ? 'SPA (session mode)' : 'SPA (fragment mode)', `${s.gatewayUrl}/`],
+    ...(s.spaUrl ? ([['SPA (fragment mode, own origin)', `${s.spaUrl}/`]] as [string, string][]) : []),
+    ...(s.fragmentGatewayUrl ? ([['Fragment-mode gateway', s.fragmentGatewayUrl]] as [string, string][]) : []),
     ['Gateway API docs', `${s.gatewayUrl}/swagger`],
     ['Gateway health', `${s.gatewayUrl}/healthz`],
     ['Development IdP', s.idp.issuer],
@@ -42,7 +44,12 @@ export function devBanner(s: DevStack, version: string, cwd: string = process.cw
     ['Service-user key', s.files.serviceUserKey],
     ['API-app key', s.files.apiAppKey],
     ['Gateway config', s.files.env],
+    ...(s.files.fragmentEnv ? ([['Fragment gateway config', s.files.fragmentEnv]] as [string, string][]) : []),
   ];
+  // Why the recommended mode is missing, when it is.
+  const note = session
+    ? []
+    : [' Session mode needs https or a loopback address (its cookie is Secure elsewhere): the gateway runs in fragment mode.', ''];
   const w = Math.max(...rows.map(([k]) => k.length));
   return [
     line,
@@ -50,6 +57,7 @@ export function devBanner(s: DevStack, version: string, cwd: string = process.cw
     line,
     ...rows.map(([k, v]) => ` ${k.padEnd(w)}  ${v}`),
     '',
+    ...note,
     ...m2mHint(s.gatewayUrl, M2M_EXAMPLES.every((f) => existsSync(join(cwd, f)))),
     '',
     ' DEVELOPMENT ONLY: a throw-away IdP with a known password and fresh keys on every start.',

@@ -2,12 +2,17 @@ import { portInUse, portInUseMessage, type PortSource } from '../cli/port-in-use
 
 /** Command-line options of `zitauth dev`. */
 export interface DevOptions {
-  /** Gateway port (SPA embedded at /); 0 = pick a free one. */
+  /** Gateway port (session mode, SPA embedded at /); 0 = pick a free one. */
   port: number;
   /** Development IdP port; 0 = pick a free one. */
   idpPort: number;
   /** Standalone SPA port (the original demo's :3001); 0 = pick a free one, null = do not start it. */
   spaPort: number | null;
+  /**
+   * Port of the second, fragment-mode gateway the standalone SPA logs in through (one gateway
+   * has one login mode); 0 = pick a free one. Unused with --no-spa.
+   */
+  fragmentPort: number;
   /** Bind address of every listener; loopback unless asked otherwise. */
   host: string;
   /** Where the demo key files are written. */
@@ -16,17 +21,20 @@ export interface DevOptions {
 
 export const DEV_USAGE = `Usage: zitauth dev [options]
 
-Runs a complete local demo with no Zitadel: a Zitadel-shaped development IdP, the gateway wired
-to it (serving the example SPA at /), and the SPA on its own origin. DEVELOPMENT ONLY.
+Runs a complete local demo with no Zitadel: a Zitadel-shaped development IdP; the gateway wired
+to it in session mode, serving the example SPA at / (the tokens stay in the gateway); and the SPA
+on its own origin in fragment mode (the original setup), through a second, fragment-mode gateway.
+DEVELOPMENT ONLY.
 
 Options:
-  --port <n>       Gateway port (default: $PORT or 8000; 0 = any free port)
-  --idp-port <n>   Development IdP port (default 8080; 0 = any free port)
-  --spa-port <n>   Standalone SPA port (default 3001; 0 = any free port)
-  --no-spa         Do not start the standalone SPA (the gateway still serves it at /)
-  --host <addr>    Bind address (default 127.0.0.1, loopback only)
-  --dir <path>     Directory for the demo key files (default ./.zitauth-dev)
-  -h, --help       Show this help`;
+  --port <n>           Gateway port (default: $PORT or 8000; 0 = any free port)
+  --idp-port <n>       Development IdP port (default 8080; 0 = any free port)
+  --spa-port <n>       Standalone SPA port (default 3001; 0 = any free port)
+  --fragment-port <n>  Fragment-mode gateway port for the standalone SPA (default 8001; 0 = any free port)
+  --no-spa             Start neither the standalone SPA nor its gateway (the gateway still serves the SPA at /)
+  --host <addr>        Bind address (default 127.0.0.1, loopback only)
+  --dir <path>         Directory for the demo key files (default ./.zitauth-dev)
+  -h, --help           Show this help`;
 
 /** Thrown for unusable arguments; the message is shown with the usage. */
 export class DevUsageError extends Error {}
@@ -42,6 +50,7 @@ export function parseDevArgs(argv: string[], env: Record<string, string | undefi
     port: env.PORT ? port('PORT', env.PORT) : 8000,
     idpPort: 8080,
     spaPort: 3001,
+    fragmentPort: 8001,
     host: '127.0.0.1',
     dir: '.zitauth-dev',
   };
@@ -62,6 +71,9 @@ export function parseDevArgs(argv: string[], env: Record<string, string | undefi
         break;
       case '--spa-port':
         o.spaPort = port(flag, value());
+        break;
+      case '--fragment-port':
+        o.fragmentPort = port(flag, value());
         break;
       case '--no-spa':
         o.spaPort = null;
@@ -90,7 +102,12 @@ export function devPorts(o: DevOptions): PortSource[] {
   return [
     { port: o.port, setting: '--port' },
     { port: o.idpPort, setting: '--idp-port' },
-    ...(o.spaPort === null ? [] : [{ port: o.spaPort, setting: '--spa-port' }]),
+    ...(o.spaPort === null
+      ? []
+      : [
+          { port: o.spaPort, setting: '--spa-port' },
+          { port: o.fragmentPort, setting: '--fragment-port' },
+        ]),
   ];
 }
 

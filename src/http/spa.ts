@@ -1,12 +1,28 @@
 import { Elysia } from 'elysia';
 import type { Config } from '../config/index.ts';
-import { spaSite } from '../../examples/spa/site.ts';
+import { DEMO_UPSTREAM, DIRECT_API, PROXIED_API, spaSite, type SpaClientConfig } from '../../examples/spa/site.ts';
 
 /** Host to dial for a server bound to `host`: wildcard binds are reached over loopback. */
 export function dialHost(host: string): string {
   if (host === '0.0.0.0' || host === '') return '127.0.0.1';
   if (host === '::' || host === '[::]') return '[::1]';
   return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}
+
+/**
+ * What the embedded page learns from /spa-config.json: the gateway is this origin, the login
+ * returns to SPA_ORIGIN, and the demo API is called directly with the token (fragment mode) or
+ * through the proxy's `demo` upstream (session mode; null without one, and the page says how to
+ * configure it).
+ */
+export function embeddedSpaConfig(config: Pick<Config, 'loginMode' | 'session'>): SpaClientConfig {
+  const session = config.loginMode === 'session';
+  return {
+    mode: config.loginMode,
+    gatewayUrl: '',
+    returnTo: null,
+    api: !session ? DIRECT_API : config.session.upstreams.has(DEMO_UPSTREAM) ? PROXIED_API : null,
+  };
 }
 
 /**
@@ -23,7 +39,7 @@ export function spaRoutes(config: Config): Elysia {
     spaSite({
       gatewayFor: ({ request, server }) =>
         server?.port ? `http://${dialHost(config.host)}:${server.port}` : new URL(request.url).origin,
-      client: { gatewayUrl: '', returnTo: null },
+      client: embeddedSpaConfig(config),
     }),
   );
 }

@@ -9,6 +9,8 @@ import { join, resolve } from 'node:path';
 import { startDevIdp, type DevIdp } from '../../src/devidp/index.ts';
 import { VERSION } from '../../src/version.ts';
 import { loginThroughGateway } from '../support/gateway-login.ts';
+import { cookieFetch } from '../support/cookie-fetch.ts';
+import { sessionLogin } from '../support/session-login.ts';
 import { freePort } from '../support/stack.ts';
 import { cleanEnv, run, waitForOk, type Running } from './process.ts';
 
@@ -44,7 +46,7 @@ const exec = (args: string[], env: Record<string, string> = {}) => {
 };
 
 /** The embedded pages and assets with their content types and security headers. */
-async function expectEmbeddedPages(base: string) {
+async function expectEmbeddedPages(base: string, mode: 'fragment' | 'session') {
   const page = await fetch(`${base}/`);
   expect(page.status).toBe(200);
   expect(page.headers.get('content-type')).toStartWith('text/html');
@@ -70,7 +72,8 @@ async function expectEmbeddedPages(base: string) {
     expect(await res.text(), path).toContain(marker);
   }
   const config = await fetch(`${base}/spa-config.json`);
-  expect(await config.json()).toEqual({ gatewayUrl: '', returnTo: null });
+  const api = mode === 'session' ? { protected: '/api/v1/proxy/demo/protected', userinfo: '/api/v1/proxy/demo/userinfo' } : { protected: '/api/protected', userinfo: '/api/userinfo' };
+  expect(await config.json()).toEqual({ mode, gatewayUrl: '', returnTo: null, api });
   const swagger = await fetch(`${base}/swagger`);
   expect(swagger.status).toBe(200);
   expect(await swagger.text()).toContain('/swagger/assets/swagger-ui-bundle.js');
@@ -78,15 +81,23 @@ async function expectEmbeddedPages(base: string) {
   expect(await health.json()).toEqual({ status: 'ok', version: VERSION });
 }
 
-/** Browser login through the binary's gateway, then the token through /validate and the demo API. */
-async function expectLoginRoundTrip(issuer: string, base: string) {
+/** Browser login through the binary's (fragment-mode) gateway, then the token through /validate and the demo API at `apiBase`. */
+async function expectLoginRoundTrip(issuer: string, base: string, apiBase = base) {
   const { access_token } = await loginThroughGateway({ issuer }, base);
   expect(access_token.length).toBeGreaterThan(20);
   const auth = { authorization: `Bearer ${access_token}` };
   const v = await fetch(`${base}/api/v1/validate`, { headers: auth });
   expect(v.status).toBe(200);
   expect(((await v.json()) as { sub: string }).sub).toBe('300000000000000010');
-  const p = await fetch(`${base}/api/protected`, { headers: auth });
+  const p = await fetch(`${apiBase}/api/protected`, { headers: auth });
+  expect(p.status).toBe(200);
+  expect(((await p.json()) as { sub: string }).sub).toBe('300000000000000010');
+}
+
+/** Session-mode login through the binary's gateway, then the demo API through its proxy. */
+async function expectSessionRoundTrip(issuer: string, base: string) {
+  const { jar } = await sessionLogin({ issuer }, base);
+  const p = await cookieFetch(jar)(`${base}/api/v1/proxy/demo/protected`, { headers: { 'x-csrf': '1' } });
   expect(p.status).toBe(200);
   expect(((await p.json()) as { sub: string }).sub).toBe('300000000000000010');
 }
@@ -121,7 +132,7 @@ describe('compiled binary from an empty directory', () => {
   });
 
   test('dev: IdP + gateway + SPA, key files, login round trip, clean Ctrl-C', async () => {
-    const dev = run([bin, 'dev', '--port', '0', '--idp-port', '0', '--spa-port', '0'], { cwd: dir, env: cleanEnv({ ZITAUTH_LOG_LEVEL: 'warn' }) });
+    const dev = run([bin, 'dev', '--port', '0', '--idp-port', '0', '--spa-port', '0', '--fragment-port', '0'], { cwd: dir, env: cleanEnv({ ZITAUTH_LOG_LEVEL: 'warn' }) });
     running.push(dev);
     await dev.waitFor(/Press Ctrl-C/);
     const out = dev.output();
@@ -129,22 +140,29 @@ describe('compiled binary from an empty directory', () => {
     expect(out).toContain('demo@zitauth.localhost / Password1!');
     // Alone in its directory, the binary has no examples/ to point to: the M2M flow is shown with curl.
     expect(out).not.toContain('examples/');
-    const gateway = out.match(/SPA \(via gateway\)\s+(http:\/\/localhost:\d+)\//)![1]!;
-    const spa = out.match(/SPA \(own origin\)\s+(http:\/\/localhost:\d+)\//)![1]!;
+    const gateway = out.match(/SPA \(session mode\)\s+(http:\/\/localhost:\d+)\//)![1]!;
+    const spa = out.match(/SPA \(fragment mode, own origin\)\s+(http:\/\/localhost:\d+)\//)![1]!;
+    const fragmentGateway = out.match(/Fragment-mode gateway\s+(http:\/\/localhost:\d+)/)![1]!;
     const issuer = out.match(/Development IdP\s+(http:\/\/127\.0\.0\.1:\d+)/)![1]!;
 
     for (const f of ['service-user.json', 'api-app.json']) {
       expect(statSync(join(dir, '.zitauth-dev', f)).mode & 0o777).toBe(0o600);
     }
-    await expectEmbeddedPages(gateway);
-    await expectLoginRoundTrip(issuer, gateway).catch((err: Error) => {
+    await expectEmbeddedPages(gateway, 'session');
+    await expectLoginRoundTrip(issuer, fragmentGateway, spa).catch((err: Error) => {
       // oidc-provider (the embedded dev IdP) keys its storage on model class names; Bun's
       // --minify-syntax/--minify-identifiers drop them (even with --keep-names, Bun 1.4.5), and
       // every authorization code is then "not found" (invalid_grant).
       throw new Error(`${err.message} — is the build minifying syntax/identifiers? Use --minify-whitespace only.`);
     });
+    await expectSessionRoundTrip(issuer, gateway);
     expect((await fetch(`${spa}/`)).status).toBe(200);
-    expect(await (await fetch(`${spa}/spa-config.json`)).json()).toEqual({ gatewayUrl: gateway, returnTo: `${spa}/` });
+    expect(await (await fetch(`${spa}/spa-config.json`)).json()).toEqual({
+      mode: 'fragment',
+      gatewayUrl: fragmentGateway,
+      returnTo: `${spa}/`,
+      api: { protected: '/api/protected', userinfo: '/api/userinfo' },
+    });
     expect(out).toContain(`curl -s ${gateway}/api/v1/m2m-token`);
     const m2m = await fetch(`${gateway}/api/v1/m2m-token`);
     expect(m2m.status).toBe(200);
@@ -173,7 +191,7 @@ describe('compiled binary from an empty directory', () => {
     });
     running.push(gw);
     await waitForOk(`${base}/healthz`);
-    await expectEmbeddedPages(base);
+    await expectEmbeddedPages(base, 'fragment');
     await expectLoginRoundTrip(idp.issuer, base);
     expect(await gw.stop()).toBe(0);
     expect(gw.output()).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\./);

@@ -1,46 +1,34 @@
 /**
- * The SPA login in a real browser (headless Chromium via playwright-core; never downloads one):
- * gateway serving the embedded SPA (ZITAUTH_SERVE_SPA=true, SPA_ORIGIN = the gateway), dev IdP
- * login form, token in the fragment, protected API, userinfo, logout ending the IdP session —
- * in both configuration modes (one browser, one stack per mode), for a user who types a
- * non-ASCII login name and password and is called 山田太郎. A hostile error description in the
- * fragment is shown as text, never run. Screenshots land in test-output/screenshots/ (one set
- * per mode) for humans reviewing a CI run.
+ * The fragment-mode SPA login in a real browser (headless Chromium via playwright-core; never
+ * downloads one): gateway serving the embedded SPA (ZITAUTH_SERVE_SPA=true, SPA_ORIGIN = the
+ * gateway, the default ZITAUTH_LOGIN_MODE=fragment), dev IdP login form, token in the fragment,
+ * who is logged in (from the ID token) and until when, protected API, userinfo, logout ending
+ * the IdP session — in both configuration modes (one browser, one stack per mode), for a user who
+ * types a non-ASCII login name and password and is called 山田太郎. A hostile error description in
+ * the fragment is shown as text, never run. Screenshots land in test-output/screenshots/ (one
+ * set per mode) for humans reviewing a CI run. Session mode: browser-session.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { systemTool } from '../support/system-tool.ts';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { CONFIG_MODES, freePort, startStack, type Stack } from '../support/stack.ts';
-import { EMAIL, HOSTILE_USER, NAME } from '../support/hostile.ts';
+import { EMAIL, HOSTILE_USER, NAME, ROLE } from '../support/hostile.ts';
+import { cspWatch, hasChromium as chromiumInstalled, launchChromium, SHOTS, type Browser } from './chromium.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SHOTS = join(import.meta.dir, '../../test-output/screenshots');
-
+let browser: Browser | undefined;
 let context: BrowserContext;
 let page: Page;
-let profile: string;
 
-const hasChromium = systemTool(CHROMIUM, 'chromium', 'tests/e2e/browser.test.ts');
+const hasChromium = chromiumInstalled('tests/e2e/browser.test.ts');
 
 beforeAll(async () => {
   if (!hasChromium) return;
-  profile = mkdtempSync(join(tmpdir(), 'zitauth-chromium-'));
-  mkdirSync(SHOTS, { recursive: true });
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.setDefaultTimeout(15_000);
+  browser = await launchChromium();
+  ({ context, page } = browser);
 }, 60_000);
 
 afterAll(async () => {
-  await context?.close();
-  if (profile) rmSync(profile, { recursive: true, force: true });
+  await browser?.close();
 });
 
 const status = () => page.locator('#status');
@@ -58,21 +46,23 @@ describe.each(CONFIG_MODES)('SPA in Chromium (%s endpoints)', (mode) => {
       env: { SPA_ORIGIN: url, ZITAUTH_SERVE_SPA: 'true', ZITAUTH_LOG_LEVEL: 'info' },
       idp: { postLogoutRedirectUris: [`${url}/`], users: [HOSTILE_USER] },
     });
+    await context.clearCookies();
   });
   afterAll(() => stack?.close());
 
-  const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${mode}-${name}.png`), fullPage: true });
+  const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${mode}-fragment-${name}.png`), fullPage: true });
 
-  test.skipIf(!hasChromium)('login, protected call, userinfo and logout in Chromium', async () => {
-    const cspViolations: string[] = [];
-    page.on('console', (m) => {
-      if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
-    });
+  test.skipIf(!hasChromium)('login, who is logged in, protected call, userinfo and logout in Chromium', async () => {
+    const csp = cspWatch(page);
 
     const first = await page.goto(`${stack.url}/`);
     expect(first?.status()).toBe(200);
     await page.waitForSelector('body[data-ready="true"]');
     await expect(status().textContent()).resolves.toBe('Not logged in');
+    await expect(page.locator('#mode').textContent()).resolves.toBe('Fragment mode (the original ZitAuth)');
+    expect(await page.locator('[data-for-mode="fragment"]').isVisible()).toBe(true);
+    expect(await page.locator('[data-for-mode="session"]').isVisible()).toBe(false);
+    expect(await page.locator('#who').isVisible()).toBe(false);
     await shot('01-spa-logged-out');
 
     await page.getByRole('button', { name: 'Login via ZitAuth' }).click();
@@ -83,13 +73,21 @@ describe.each(CONFIG_MODES)('SPA in Chromium (%s endpoints)', (mode) => {
     await page.fill('#password', HOSTILE_USER.password);
     await page.getByRole('button', { name: 'Sign in' }).click();
 
-    await page.waitForFunction(() => document.getElementById('status')?.textContent === 'Access token received');
+    await page.waitForFunction((name) => document.getElementById('status')?.textContent === `Logged in as ${name}`, NAME);
     // Back on the SPA, and the tokens are gone from the address bar.
     expect(new URL(page.url()).origin).toBe(stack.url);
     expect(page.url()).not.toContain('#');
     expect(page.url()).not.toContain('access_token');
     expect(await page.evaluate(() => sessionStorage.getItem('zitauth.access_token')?.length ?? 0)).toBeGreaterThan(20);
-    await shot('03-token-received');
+    // Who: from the ID token's claims (UTF-8 decoded); until when: the access token's expires_in.
+    await expect(page.locator('#who-name').textContent()).resolves.toBe(NAME);
+    await expect(page.locator('#who-email').textContent()).resolves.toBe(EMAIL);
+    expect((await page.locator('#who-roles').textContent())!.split(', ').sort()).toEqual(['admin', ROLE].sort());
+    await expect(page.locator('#who-expires-label').textContent()).resolves.toBe('Access token expires');
+    const stored = await page.evaluate(() => Number(sessionStorage.getItem('zitauth.expires_at')));
+    expect(stored).toBeGreaterThan(Date.now());
+    await expect(page.locator('#who-expires').getAttribute('datetime')).resolves.toBe(new Date(stored).toISOString());
+    await shot('03-logged-in');
 
     await page.getByRole('button', { name: 'Call Protected Endpoint' }).click();
     await page.waitForFunction(() => document.getElementById('output')?.textContent?.includes('"status": 200'));
@@ -120,7 +118,8 @@ describe.each(CONFIG_MODES)('SPA in Chromium (%s endpoints)', (mode) => {
     expect(new URL(page.url()).origin).toBe(stack.idp.issuer);
     await shot('07-login-again-asks-credentials');
 
-    expect(cspViolations).toEqual([]);
+    csp.stop();
+    expect(csp.violations).toEqual([]);
     // No token reached the gateway's log.
     const logs = stack.logs.join('\n');
     expect(logs).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\./);
@@ -154,11 +153,7 @@ describe.each(CONFIG_MODES)('SPA in Chromium (%s endpoints)', (mode) => {
   });
 
   test.skipIf(!hasChromium)('the page names a favicon that loads and decodes under its CSP', async () => {
-    const cspViolations: string[] = [];
-    const onConsole = (m: { text(): string }) => {
-      if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
-    };
-    page.on('console', onConsole);
+    const csp = cspWatch(page);
     try {
       await page.goto(`${stack.url}/`);
       await page.waitForSelector('body[data-ready="true"]');
@@ -177,9 +172,9 @@ describe.each(CONFIG_MODES)('SPA in Chromium (%s endpoints)', (mode) => {
       const ico = await fetch(`${stack.url}/favicon.ico`);
       expect(ico.status).toBe(200);
       expect(ico.headers.get('content-type')).toBe('image/svg+xml');
-      expect(cspViolations).toEqual([]);
+      expect(csp.violations).toEqual([]);
     } finally {
-      page.off('console', onConsole);
+      csp.stop();
     }
   });
 });

@@ -97,9 +97,10 @@ describe('a port already in use', () => {
   });
 
   test.each([
-    ['--port', ['--idp-port', '0', '--spa-port', '0']],
-    ['--idp-port', ['--port', '0', '--spa-port', '0']],
-    ['--spa-port', ['--port', '0', '--idp-port', '0']],
+    ['--port', ['--idp-port', '0', '--spa-port', '0', '--fragment-port', '0']],
+    ['--idp-port', ['--port', '0', '--spa-port', '0', '--fragment-port', '0']],
+    ['--spa-port', ['--port', '0', '--idp-port', '0', '--fragment-port', '0']],
+    ['--fragment-port', ['--port', '0', '--idp-port', '0', '--spa-port', '0']],
   ])('dev names the port and %s', async (flag, others) => {
     await withBusyPort(async (port) => {
       const dir = join(cwd, `dev-${flag.slice(2)}`);

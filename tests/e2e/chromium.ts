@@ -1,0 +1,52 @@
+/**
+ * Headless Chromium for the browser tests, via playwright-core against the system's Chromium
+ * (never a downloaded one): one persistent profile in a temp directory per test file, the flags
+ * that keep it off the network (no component updates, no sync, no background requests: every
+ * request it makes goes to the loopback servers under test).
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { systemTool } from '../support/system-tool.ts';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** For humans reviewing a CI run; gitignored. */
+export const SHOTS = join(import.meta.dir, '../../test-output/screenshots');
+
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+/** Whether Chromium is installed (skips with a notice, or fails in CI, when it is not). */
+export const hasChromium = (testFile: string) => systemTool(CHROMIUM, 'chromium', testFile);
+
+export interface Browser {
+  context: BrowserContext;
+  page: Page;
+  close(): Promise<void>;
+}
+
+export async function launchChromium(): Promise<Browser> {
+  const profile = mkdtempSync(join(tmpdir(), 'zitauth-chromium-'));
+  mkdirSync(SHOTS, { recursive: true });
+  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS });
+  const page = context.pages()[0] ?? (await context.newPage());
+  page.setDefaultTimeout(15_000);
+  return {
+    context,
+    page,
+    close: async () => {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Collects Content-Security-Policy violations reported on the console while `page` is watched. */
+export function cspWatch(page: Page): { violations: string[]; stop(): void } {
+  const violations: string[] = [];
+  const onConsole = (m: { text(): string }) => {
+    if (/Content Security Policy/i.test(m.text())) violations.push(m.text());
+  };
+  page.on('console', onConsole);
+  return { violations, stop: () => page.off('console', onConsole) };
+}
