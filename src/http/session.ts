@@ -51,7 +51,8 @@ export function sessionRoutes(deps: { sessions: SessionService | undefined; logi
       '/api/v1/session/logout',
       async ({ request, set }) => {
         checkCsrf(request.headers, allowedOrigins);
-        const r = await login.logout({ cookieHeader: request.headers.get('cookie') });
+        // The URL goes to page scripts: no ID token in it (see LoginService.logout).
+        const r = await login.logout({ cookieHeader: request.headers.get('cookie'), withoutHint: true });
         Object.assign(set.headers, noStore);
         const headers = new Headers({ 'content-type': 'application/json', ...noStore });
         for (const c of r.setCookies) headers.append('set-cookie', c);

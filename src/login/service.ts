@@ -89,11 +89,23 @@ export class LoginService {
    * Ends the local session (session mode) and redirects to Zitadel's end_session. The target is
    * checked before anything ends, so a bad `post_logout_redirect_uri` changes nothing.
    */
-  async logout(p: { idTokenHint?: string; postLogoutRedirectUri?: string; state?: string; cookieHeader?: string | null }): Promise<Redirect> {
+  async logout(p: {
+    idTokenHint?: string;
+    postLogoutRedirectUri?: string;
+    state?: string;
+    cookieHeader?: string | null;
+    /**
+     * Leave the session's ID token out of the end_session URL: for a URL handed to page scripts
+     * (POST /api/v1/session/logout), which must never see a token. Zitadel then ends the
+     * browser's own session (its cookie) and still honours the registered redirect for our
+     * `client_id` (oidc pkg/op/session.go; zitadel.md "End session").
+     */
+    withoutHint?: boolean;
+  }): Promise<Redirect> {
     const target = this.#logoutTarget(p.postLogoutRedirectUri);
     const local = await this.delivery.logout(p.cookieHeader ?? null);
     const url = await this.idp.endSessionUrl({
-      idTokenHint: p.idTokenHint ?? local.idTokenHint,
+      idTokenHint: p.withoutHint ? undefined : (p.idTokenHint ?? local.idTokenHint),
       postLogoutRedirectUri: target,
       state: p.state ?? randomToken(),
     });

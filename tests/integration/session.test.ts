@@ -110,7 +110,13 @@ describe.each(CONFIG_MODES)('session mode (%s endpoints)', (mode) => {
     expect(body.logged_out).toBe(true);
     const end = new URL(body.end_session_url);
     expect(`${end.origin}${end.pathname}`).toBe(`${stack.idp.issuer}/oidc/v1/end_session`);
-    expect(end.searchParams.get('id_token_hint')).toMatch(/^eyJ/);
+    // The page gets this URL: no token in it. Zitadel ends the browser's session by its cookie.
+    expect(end.searchParams.get('id_token_hint')).toBeNull();
+    expect(body.end_session_url).not.toMatch(/eyJ/);
+    expect(end.searchParams.get('client_id')).toBe(stack.idp.clientId);
+    const idp = await fetch(body.end_session_url, { redirect: 'manual' });
+    expect(idp.status).toBe(302);
+    expect(idp.headers.get('location')).toStartWith(`${SPA_ORIGIN}/`);
     expect(out.headers.getSetCookie().some((c) => c.startsWith(`${COOKIE}=;`) && c.includes('Max-Age=0'))).toBe(true);
     // The old cookie, replayed by hand: refused.
     const replay = await fetch(`${stack.url}/api/v1/session`, { headers: { cookie } });
