@@ -25,10 +25,11 @@ export interface Browser {
   close(): Promise<void>;
 }
 
-export async function launchChromium(): Promise<Browser> {
+/** `viewport`: e.g. a phone's 390 × 844; Playwright's default otherwise. */
+export async function launchChromium(opts: { viewport?: { width: number; height: number } } = {}): Promise<Browser> {
   const profile = mkdtempSync(join(tmpdir(), 'zitauth-chromium-'));
   mkdirSync(SHOTS, { recursive: true });
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS });
+  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS, ...(opts.viewport ? { viewport: opts.viewport } : {}) });
   const page = context.pages()[0] ?? (await context.newPage());
   page.setDefaultTimeout(15_000);
   return {

@@ -5,25 +5,20 @@
  * in test-output/screenshots/ for humans reviewing a run.
  */
 import { afterAll, beforeAll, expect, test } from 'bun:test';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { startDevIdp, type DevIdp, type DevIdpUser } from '../../src/devidp/index.ts';
 import { authorizeUrl, pkce } from '../support/oidc.ts';
-import { systemTool } from '../support/system-tool.ts';
+import { hasChromium as chromiumInstalled, launchChromium, SHOTS, type Browser } from './chromium.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SHOTS = join(import.meta.dir, '../../test-output/screenshots');
 const USER: DevIdpUser = { sub: '300000000000000201', username: '山田太郎', password: 'パスワード 1!', email: 'taro@例え.jp', name: '山田 太郎', roles: ['管理者'] };
-const hasChromium = systemTool(CHROMIUM, 'chromium', 'tests/e2e/devidp-login-page.test.ts');
+const hasChromium = chromiumInstalled('tests/e2e/devidp-login-page.test.ts');
 
 let idp: DevIdp;
 let app: ReturnType<typeof Bun.serve>;
 let callback: string;
-let context: BrowserContext;
+let browser: Browser;
 let page: Page;
-let profile: string;
 const codes: string[] = [];
 
 beforeAll(async () => {
@@ -40,23 +35,14 @@ beforeAll(async () => {
   });
   callback = `http://127.0.0.1:${app.port}/callback`;
   idp = await startDevIdp({ redirectUris: [callback], users: [USER], clientId: `zitauth-spa-${'0123456789'.repeat(12)}@zitauth` });
-  profile = mkdtempSync(join(tmpdir(), 'zitauth-chromium-'));
-  mkdirSync(SHOTS, { recursive: true });
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 390, height: 844 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.setDefaultTimeout(15_000);
+  browser = await launchChromium({ viewport: { width: 390, height: 844 } });
+  page = browser.page;
 }, 60_000);
 
 afterAll(async () => {
-  await context?.close();
+  await browser?.close();
   await idp?.close();
   await app?.stop(true);
-  if (profile) rmSync(profile, { recursive: true, force: true });
 });
 
 /** Widest content vs. the viewport: > 0 means a horizontal scrollbar on a phone. */
