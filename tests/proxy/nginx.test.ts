@@ -90,7 +90,16 @@ describe.skipIf(!nginxBin)('nginx auth_request with the shipped example', () => 
       const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
       expect(body.headers['x-auth-request-user']).toBe(claims.sub as string);
       expect(fromHeader(body.headers['x-auth-request-email'])).toBe(EMAIL);
+      expect(fromHeader(body.headers['x-auth-request-preferred-username'])).toBe(HOSTILE_CLAIMS.preferred_username);
       expect(fromHeader(body.headers['x-auth-request-roles'])!.split(',').sort()).toEqual(['admin', ROLE].sort());
+    });
+
+    test('regression: a user named 山田太郎 passes forward-auth through nginx, the name intact at the app', async () => {
+      const token = await stack.idp.mintAccessToken({ claims: { ...HOSTILE_CLAIMS, preferred_username: NAME } });
+      const res = await get('/orders', { authorization: `Bearer ${token}` });
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as Seen;
+      expect(fromHeader(body.headers['x-auth-request-preferred-username'])).toBe(NAME);
     });
 
     test('every method is checked the same way (the subrequest is a GET), bodies reach the app only', async () => {
