@@ -150,6 +150,7 @@ export function renderReport(o: { header: string[]; cells: Cell[]; results: Resu
 
   // The gateway against each peer, scenario by scenario (req/s and CPU per request).
   const peers = [
+    ['minimal', 'least possible (bare Bun + Map + node:crypto)'],
     ['jose', 'bare Bun + jose'],
     ['fastify', 'Fastify'],
     ['hono', 'Hono'],
@@ -157,7 +158,7 @@ export function renderReport(o: { header: string[]; cells: Cell[]; results: Resu
   const peerRows: string[] = [];
   for (const [scenario, gw] of Object.entries(GATEWAY_CELL)) {
     if (scenario === 'forward-auth' || !results.has(gw)) continue;
-    const cellsOf = (peer: string) => (scenario === 'cold' && peer === 'fastify' ? 'cold/fastifyCold' : `${scenario}/${peer}`);
+    const cellsOf = (peer: string) => (scenario === 'cold' && (peer === 'fastify' || peer === 'minimal') ? `cold/${peer}Cold` : `${scenario}/${peer}`);
     const cols = peers.map(([p]) => {
       const r = paired(results, gw, cellsOf(p), rps).value;
       const c = paired(results, cellsOf(p), gw, cpu).value;

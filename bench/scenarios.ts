@@ -8,6 +8,8 @@
 export const SERVERS = {
   floor: 'bare Bun.serve, fixed JSON (the floor)',
   jose: 'bare Bun + jose, verifies every request',
+  minimal: 'bare Bun + token Map + node:crypto on a miss (reference)',
+  minimalCold: 'bare Bun + node:crypto on every request (reference)',
   fastify: 'Node + Fastify + @fastify/jwt + get-jwks, token cache on',
   fastifyCold: 'Node + Fastify + @fastify/jwt + get-jwks, token cache off',
   hono: 'Bun + Hono hono/jwk (no token cache)',
@@ -62,15 +64,18 @@ const cell = (scenario: Cell['scenario'], server: ServerId, load: Load, path = V
 /** Every cell, in the order a round runs them (each scenario's cells back to back). */
 export const CELLS: readonly Cell[] = [
   cell('repeated', 'floor', 'token'),
+  cell('repeated', 'minimal', 'token'),
   cell('repeated', 'jose', 'token'),
   cell('repeated', 'fastify', 'token'),
   cell('repeated', 'hono', 'token'),
   cell('repeated', 'gwAll', 'token'),
   cell('repeated', 'gwErrors', 'token'),
+  cell('pool', 'minimal', 'pool'),
   cell('pool', 'fastify', 'pool'),
   cell('pool', 'hono', 'pool'),
   cell('pool', 'gwAll', 'pool'),
   cell('pool', 'gwErrors', 'pool'),
+  cell('cold', 'minimalCold', 'distinct'),
   cell('cold', 'jose', 'distinct'),
   cell('cold', 'fastifyCold', 'distinct'),
   cell('cold', 'hono', 'distinct'),

@@ -53,6 +53,9 @@ export async function startServer(id: ServerId, c: ServerContext): Promise<Runni
       return announced([process.execPath, join(HERE, 'baseline-json.ts')], { BENCH_CLAIMS: Buffer.from(I.token.split('.')[1]!, 'base64url').toString() });
     case 'jose':
       return announced([process.execPath, join(HERE, 'baseline-jose.ts')], verifierEnv);
+    case 'minimal':
+    case 'minimalCold':
+      return announced([process.execPath, join(HERE, 'baseline-minimal.ts')], { ...verifierEnv, BENCH_CACHE_SIZE: String(id === 'minimal' ? GATEWAY_CACHE_SIZE : 0) });
     case 'fastify':
     case 'fastifyCold':
       // cwd = the repository, so Node resolves the dev dependencies from its node_modules.
