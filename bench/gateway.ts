@@ -1,5 +1,5 @@
 /** Starts the gateway under test for the bench scripts: the compiled binary when built, else from source. */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Subprocess } from 'bun';
 import { freePort, serverPin, waitForHttp } from './procs.ts';
@@ -10,12 +10,33 @@ export const BINARY = join(ROOT, 'dist', 'zitauth');
 export const useBinary = process.env.BENCH_GATEWAY ? process.env.BENCH_GATEWAY === 'binary' : existsSync(BINARY);
 
 /**
- * Starts `zitauth serve` pinned like the baselines, logging at info (or BENCH_LOG_LEVEL) to
- * /dev/null, on a free port; resolves once /healthz answers. `cwd` should be an empty directory, so no stray ./.env
- * is picked up. The caller stops `proc`.
+ * Whether dist/zitauth can be measured: missing, or older than the newest file under src/ (then
+ * it measures other code than the tree holds). The bench builds nothing itself.
  */
-export async function startGateway(cwd: string, env: Record<string, string>): Promise<{ url: string; pid: number; proc: Subprocess }> {
-  const port = freePort();
+export function binaryState(): { state: 'missing' } | { state: 'stale'; newest: string } | { state: 'fresh' } {
+  if (!existsSync(BINARY)) return { state: 'missing' };
+  const built = statSync(BINARY).mtimeMs;
+  let newest = { path: '', mtime: 0 };
+  const walk = (dir: string) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else {
+        const m = statSync(p).mtimeMs;
+        if (m > newest.mtime) newest = { path: p, mtime: m };
+      }
+    }
+  };
+  walk(join(ROOT, 'src'));
+  return newest.mtime > built ? { state: 'stale', newest: newest.path.slice(ROOT.length + 1) } : { state: 'fresh' };
+}
+
+/**
+ * Starts `zitauth serve` pinned like the baselines, logging at info (or BENCH_LOG_LEVEL) to
+ * /dev/null, on `port` (default: a free one); resolves once /healthz answers. `cwd` should be an
+ * empty directory, so no stray ./.env is picked up. The caller stops `proc`.
+ */
+export async function startGateway(cwd: string, env: Record<string, string>, port = freePort()): Promise<{ url: string; pid: number; proc: Subprocess }> {
   const cmd = useBinary ? [BINARY, 'serve'] : [process.execPath, join(ROOT, 'src', 'main.ts'), 'serve'];
   const proc = Bun.spawn([...serverPin, ...cmd], {
     cwd,

@@ -4,6 +4,10 @@
  * alternating, like bench/cpu.ts. Each layer adds one stage to the one before it:
  *
  *   bare       bench/baseline-jose.ts's handler (jose `jwtVerify` over `createLocalJWKSet`)
+ *   json       (extra) bench/baseline-json.ts's handler: fixed claims as JSON, the token unread
+ *   header     (extra) + reading the Authorization header (fixed claims still)
+ *   crypto     (extra) + node:crypto `verify` of its RS256 signature with a prepared KeyObject and
+ *              the payload decoded and answered as JSON: the least any verifying server does
  *   verifier   the gateway's JWKS cache and verifier (typ check, error mapping)
  *   validator  + TokenValidator (positive/negative caches, admission, shape classification)
  *   check      + the HTTP check (bearer split, cache peek, 400 for a bad charset, response headers)
@@ -13,7 +17,9 @@
  * Runs from source; the access line goes to /dev/null as in `bun run bench`. Not part of it.
  *
  * Usage: bun bench/layers.ts [distinct|repeated] [rounds=6] [seconds=2] [layers=bare,verifier,validator,check,route]
+ * (the extra layers only when named, e.g. `bun bench/layers.ts distinct 6 3 json,header,crypto,verifier,route`)
  */
+import { createPublicKey, verify as cryptoVerify } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,7 +28,8 @@ import { jsonHandler } from './baseline-json.ts';
 import { spawnAnnounced } from './procs.ts';
 import { median, runWrkMeasured } from './wrk.ts';
 
-const LAYERS = ['bare', 'verifier', 'validator', 'check', 'route'] as const;
+const DEFAULT_LAYERS = ['bare', 'verifier', 'validator', 'check', 'route'] as const;
+const LAYERS = [...DEFAULT_LAYERS, 'json', 'header', 'crypto'] as const;
 type Layer = (typeof LAYERS)[number];
 
 if (process.argv[2] === '--serve') await serve(process.argv[3] as Layer);
@@ -31,7 +38,14 @@ else await drive();
 /** Child: one layer on `/api/v1/validate`; prints `{"port":N}`. Configured by BENCH_* variables. */
 async function serve(layer: Layer): Promise<void> {
   const E = process.env;
-  const handler = await handlerFor(layer, { issuer: E.BENCH_ISSUER!, audience: E.BENCH_AUDIENCE!, clientId: E.BENCH_CLIENT_ID!, jwksUri: E.BENCH_JWKS_URI!, claims: E.BENCH_CLAIMS });
+  const handler = await handlerFor(layer, {
+    issuer: E.BENCH_ISSUER!,
+    audience: E.BENCH_AUDIENCE!,
+    clientId: E.BENCH_CLIENT_ID!,
+    jwksUri: E.BENCH_JWKS_URI!,
+    claims: E.BENCH_CLAIMS,
+    fixedClaims: E.BENCH_FIXED_CLAIMS!,
+  });
   const server = Bun.serve({
     hostname: '127.0.0.1',
     port: 0,
@@ -40,16 +54,38 @@ async function serve(layer: Layer): Promise<void> {
     fetch: () => new Response('not found', { status: 404 }),
   });
   console.log(JSON.stringify({ port: server.port }));
+  // A clean exit on SIGINT, so `bun --cpu-prof` writes its profile.
+  process.on('SIGINT', () => process.exit(0));
 }
 
 type Handler = (req: Request) => Response | Promise<Response>;
 
-async function handlerFor(layer: Layer, o: { issuer: string; audience: string; clientId: string; jwksUri: string; claims?: string }): Promise<Handler> {
+async function handlerFor(
+  layer: Layer,
+  o: { issuer: string; audience: string; clientId: string; jwksUri: string; claims: string | undefined; fixedClaims: string },
+): Promise<Handler> {
   if (layer === 'bare') {
     return o.claims !== undefined ? jsonHandler(JSON.parse(o.claims)) : joseHandler({ jwksUri: o.jwksUri, issuer: o.issuer, audience: [o.audience] });
   }
   const unauthorized = () => Response.json({ error: 'invalid_token' }, { status: 401 });
   const tokenOf = (req: Request) => (req.headers.get('authorization') ?? '').slice(7);
+  if (layer === 'json' || layer === 'header') {
+    const fixed = jsonHandler(JSON.parse(o.fixedClaims));
+    if (layer === 'json') return fixed;
+    return (req) => (tokenOf(req).length > 0 ? fixed() : unauthorized());
+  }
+  if (layer === 'crypto') {
+    const { keys } = (await (await fetch(o.jwksUri)).json()) as { keys: JsonWebKey[] };
+    const key = createPublicKey({ key: keys[0]!, format: 'jwk' });
+    return (req) => {
+      const token = tokenOf(req);
+      const dot = token.lastIndexOf('.');
+      const ok = cryptoVerify('sha256', Buffer.from(token.slice(0, dot), 'latin1'), key, Buffer.from(token.slice(dot + 1), 'base64url'));
+      if (!ok) return unauthorized();
+      const payload = token.slice(token.indexOf('.') + 1, dot);
+      return Response.json(JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')));
+    };
+  }
   // The gateway's own modules, wired as `zitauth serve` wires them (config from variables only).
   const { loadConfig } = await import('../src/config/index.ts');
   const { createServices } = await import('../src/services.ts');
@@ -108,7 +144,7 @@ async function drive(): Promise<void> {
   const mode = process.argv[2] === 'repeated' ? 'repeated' : 'distinct';
   const rounds = Number(process.argv[3] ?? 6);
   const seconds = Number(process.argv[4] ?? 2);
-  const layers = (process.argv[5]?.split(',') ?? LAYERS) as Layer[];
+  const layers = (process.argv[5]?.split(',') ?? DEFAULT_LAYERS) as Layer[];
   const bad = layers.filter((l) => !LAYERS.includes(l));
   if (bad.length) throw new Error(`unknown layer(s) ${bad.join(', ')}; known: ${LAYERS.join(', ')}`);
 
@@ -119,7 +155,9 @@ async function drive(): Promise<void> {
   );
   const I = idp.info;
   const env: Record<string, string> = { BENCH_ISSUER: I.issuer, BENCH_AUDIENCE: I.projectId, BENCH_CLIENT_ID: I.clientId, BENCH_JWKS_URI: I.jwksUri };
-  if (mode === 'repeated') env.BENCH_CLAIMS = Buffer.from(I.token.split('.')[1]!, 'base64url').toString();
+  // The claims of one token, for the layers that answer fixed claims (same body size).
+  env.BENCH_FIXED_CLAIMS = Buffer.from(I.token.split('.')[1]!, 'base64url').toString();
+  if (mode === 'repeated') env.BENCH_CLAIMS = env.BENCH_FIXED_CLAIMS;
   const servers = [];
   try {
     for (const layer of layers) {

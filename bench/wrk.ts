@@ -20,6 +20,8 @@ export interface WrkOptions {
   url: string;
   token?: string;
   tokensFile?: string;
+  /** A Cookie header to send instead of a bearer token (session mode). */
+  cookie?: string;
   durationSec: number;
   connections: number;
   threads: number;
@@ -32,7 +34,7 @@ export async function runWrk(o: WrkOptions): Promise<WrkResult> {
   const proc = Bun.spawn(
     [...loadPin, 'wrk', `-t${o.threads}`, `-c${o.connections}`, `-d${o.durationSec}s`, '--latency', '-s', SCRIPT, `${u.origin}`],
     {
-      env: { ...process.env, BENCH_PATH: u.pathname + u.search, BENCH_TOKEN: o.token ?? '', BENCH_TOKENS_FILE: o.tokensFile ?? '' },
+      env: { ...process.env, BENCH_PATH: u.pathname + u.search, BENCH_TOKEN: o.token ?? '', BENCH_TOKENS_FILE: o.tokensFile ?? '', BENCH_COOKIE: o.cookie ?? '' },
       stdout: 'pipe',
       stderr: 'pipe',
     },
@@ -53,18 +55,24 @@ export async function runWrk(o: WrkOptions): Promise<WrkResult> {
   };
 }
 
-/** A measured run plus the server's CPU time (utime + stime) per request during it, in µs. */
-export type MeasuredRun = WrkResult & { cpuUs: number };
+/**
+ * A measured run plus the server's CPU time (utime + stime) per request during it, in µs, and
+ * that of the helper processes it relies on (`sidePids`, e.g. Redis), summed.
+ */
+export type MeasuredRun = WrkResult & { cpuUs: number; sideCpuUs: number };
 
 /**
  * A discarded warm-up run of `warmupSec` (none when 0), then the measured run, with the CPU time
- * that process `pid` spent on it per request.
+ * that process `pid` (and `sidePids`) spent on it per request.
  */
-export async function runWrkMeasured(o: WrkOptions & { pid: number; warmupSec: number }): Promise<MeasuredRun> {
+export async function runWrkMeasured(o: WrkOptions & { pid: number; warmupSec: number; sidePids?: number[] }): Promise<MeasuredRun> {
   if (o.warmupSec > 0) await runWrk({ ...o, durationSec: o.warmupSec });
+  const side = () => (o.sidePids ?? []).reduce((sum, pid) => sum + cpuMicros(pid), 0);
   const before = cpuMicros(o.pid);
+  const sideBefore = side();
   const r = await runWrk(o);
-  return { ...r, cpuUs: (cpuMicros(o.pid) - before) / Math.max(1, r.requests) };
+  const n = Math.max(1, r.requests);
+  return { ...r, cpuUs: (cpuMicros(o.pid) - before) / n, sideCpuUs: (side() - sideBefore) / n };
 }
 
 /** The median (the mean of the middle two for an even count). */

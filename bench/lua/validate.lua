@@ -1,11 +1,19 @@
--- wrk script of `bun run bench`: GET BENCH_PATH with "Authorization: Bearer <token>".
--- BENCH_TOKENS_FILE set: cycle through its lines (one token per line, each seen once per cycle);
--- otherwise send BENCH_TOKEN on every request. done() prints one JSON line for bench/run.ts.
+-- wrk script of `bun run bench`: GET BENCH_PATH with one credential per request.
+-- BENCH_COOKIE set: send it as the Cookie header (a session), no Authorization.
+-- BENCH_TOKENS_FILE set: "Authorization: Bearer <line>", cycling through its lines in order (each
+-- token seen once per cycle); otherwise BENCH_TOKEN on every request.
+-- done() prints one JSON line for bench/wrk.ts.
 local path = os.getenv("BENCH_PATH") or "/api/v1/validate"
 local file = os.getenv("BENCH_TOKENS_FILE")
+local cookie = os.getenv("BENCH_COOKIE")
 local tokens, n, i = {}, 0, 0
 
-if file and file ~= "" then
+if cookie and cookie ~= "" then
+  -- A fixed request is built once by wrk: no per-request Lua cost on the client.
+  wrk.method = "GET"
+  wrk.path = path
+  wrk.headers["Cookie"] = cookie
+elseif file and file ~= "" then
   for line in io.lines(file) do
     if #line > 0 then
       n = n + 1
@@ -17,7 +25,6 @@ if file and file ~= "" then
     return wrk.format("GET", path, { ["Authorization"] = tokens[i] })
   end
 else
-  -- A fixed request is built once by wrk: no per-request Lua cost on the client.
   wrk.method = "GET"
   wrk.path = path
   wrk.headers["Authorization"] = "Bearer " .. (os.getenv("BENCH_TOKEN") or "none")
