@@ -14,8 +14,9 @@ let idCounter = 0;
 const nextRequestId = () => `${ID_PREFIX}-${(++idCounter).toString(36)}`;
 
 /** Builds the JSON error response; the description is ours, never exception text or input. */
-export function errorResponse(err: ZitAuthError, requestId?: string): Response {
-  const headers: Record<string, string> = { 'content-type': 'application/json', 'cache-control': 'no-store' };
+export function errorResponse(err: ZitAuthError, requestId?: string, extra?: Record<string, string | number>): Response {
+  // The request's own headers so far (CORS, request id) first; the error's win where they overlap.
+  const headers = { ...(extra as Record<string, string> | undefined), 'content-type': 'application/json', 'cache-control': 'no-store' } as Record<string, string>;
   if (requestId) headers['x-request-id'] = requestId;
   if (err.retryAfter !== undefined) headers['retry-after'] = String(err.retryAfter);
   if (err.bearerChallenge) {
@@ -35,8 +36,11 @@ export function invalidParameters(headers: Record<string, string | number> = {})
   });
 }
 
-/** Turns anything thrown into its RFC-style response (see {@link failureResponder}). */
-export type FailureResponder = (error: unknown, requestId?: string, request?: Request) => Response;
+/**
+ * Turns anything thrown into its RFC-style response (see {@link failureResponder}); `headers`:
+ * the ones already set for this request, carried over.
+ */
+export type FailureResponder = (error: unknown, requestId?: string, request?: Request, headers?: Record<string, string | number>) => Response;
 
 /**
  * The one place that maps a failure to a response and decides what is logged: 5xx with their
@@ -45,7 +49,7 @@ export type FailureResponder = (error: unknown, requestId?: string, request?: Re
  * than the check itself for junk tokens).
  */
 export function failureResponder(logger: Logger): FailureResponder {
-  return (error, requestId, request) => {
+  return (error, requestId, request, headers) => {
     const err = toZitAuthError(error);
     if (err.status >= 500) {
       const path = request ? new URL(request.url).pathname : undefined;
@@ -54,7 +58,7 @@ export function failureResponder(logger: Logger): FailureResponder {
       const reason = err instanceof InvalidToken ? err.reason : undefined;
       logger.debug('request rejected', { requestId, code: err.code, ...(reason === undefined ? {} : { reason }), detail: err.detail });
     }
-    return errorResponse(err, requestId);
+    return errorResponse(err, requestId, headers);
   };
 }
 

@@ -132,9 +132,14 @@ export class Metrics {
     this.requestDuration.observeSeries(rs.series, seconds);
   }
 
+  // One counter cell per reason, made on first use: a junk flood costs no label work per token.
+  private readonly rejectionCells = new Map<string, Cell>();
+
   /** One rejected token; the reason is a closed vocabulary (errors.ts), so the series stay few. */
   recordRejection(reason: string): void {
-    this.rejections.inc({ reason });
+    let cell = this.rejectionCells.get(reason);
+    if (cell === undefined) this.rejectionCells.set(reason, (cell = this.rejections.cellFor(labelKey({ reason }))));
+    cell.n++;
   }
 
   recordIdpCall(endpoint: string, seconds: number, ok: boolean): void {

@@ -14,6 +14,7 @@ import { newSessionId, SessionCipher, storeKeyOf } from './cipher.ts';
 import type { SessionCookie } from './cookie.ts';
 import { mergeClaims, type SessionData } from './data.ts';
 import { Refresher } from './refresh.ts';
+import { ResultCache } from '../tokens/cache.ts';
 
 export interface SessionSettings {
   idleSec: number;
@@ -60,12 +61,15 @@ export class SessionService {
   readonly #cipher: SessionCipher;
   readonly #now: () => number;
   readonly #refresher: Refresher;
+  /** Sessions opened lately, by store key, with the sealed value they came from (bounded). */
+  readonly #opened: ResultCache<{ sealed: string; data: SessionData }>;
 
   constructor(deps: SessionServiceDeps) {
     this.#d = deps;
     this.cookie = deps.cookie;
     this.#cipher = new SessionCipher(deps.cookieSecret);
     this.#now = deps.now ?? Date.now;
+    this.#opened = new ResultCache({ capacity: 10_000, now: this.#now });
     this.#refresher = new Refresher({
       sessions: deps.stores.sessions,
       locks: deps.stores.locks,
@@ -184,16 +188,23 @@ export class SessionService {
   async #read(key: string): Promise<SessionData | undefined> {
     const sealed = await this.#store((s) => s.get(key));
     if (sealed === undefined) return undefined;
+    // The store is asked every time (another replica may have refreshed or ended the session);
+    // only opening the very same sealed value again is skipped (docs/benchmarks.md, sessions).
+    const memo = this.#opened.get(key, false);
+    if (memo !== undefined && memo.sealed === sealed) return memo.data;
     const text = this.#cipher.open(key, sealed);
     if (text === undefined) {
       // Sealed under another secret (ZITAUTH_COOKIE_SECRET changed) or tampered with.
       await this.#end(key, 'undecryptable');
       return undefined;
     }
-    return JSON.parse(text) as SessionData;
+    const data = JSON.parse(text) as SessionData;
+    this.#opened.set(key, { sealed, data }, data.absoluteExpiresAt);
+    return data;
   }
 
   async #end(key: string, reason: EndReason): Promise<void> {
+    this.#opened.delete(key);
     await this.#store((s) => s.delete(key));
     this.#d.events?.ended?.(reason);
   }

@@ -36,9 +36,8 @@ export function claimsResponse(claims: Claims, cached: boolean, set: HeaderBag):
 
 /** A failure rendered like the global error hook does, with this request's headers added. */
 export function failureResponse(fail: FailureResponder | undefined, e: unknown, set: HeaderBag): Response {
-  const requestId = set.headers['x-request-id'] as string | undefined;
-  const res = fail ? fail(e, requestId) : errorResponse(toZitAuthError(e), requestId);
-  for (const [k, v] of Object.entries(set.headers)) if (!res.headers.has(k)) res.headers.set(k, String(v));
+  const headers = set.headers;
+  const requestId = headers['x-request-id'] as string | undefined;
   set.headers = {};
-  return res;
+  return fail ? fail(e, requestId, undefined, headers) : errorResponse(toZitAuthError(e), requestId, headers);
 }
