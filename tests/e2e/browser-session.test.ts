@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import type { BrowserContext, Page, Request, Response as PwResponse } from 'playwright-core';
 import { CONFIG_MODES, freePort, startStack, type Stack } from '../support/stack.ts';
 import { EMAIL, HOSTILE_USER, NAME, ROLE } from '../support/hostile.ts';
-import { cspWatch, hasChromium as chromiumInstalled, launchChromium, SHOTS, type Browser } from './chromium.ts';
+import { cspWatch, hasChromium as chromiumInstalled, launchChromium, openIdpLogin, signInAtIdp, SHOTS, waitLoggedIn, type Browser } from './chromium.ts';
 
 const COOKIE = 'zitauth_session'; // loopback http: no __Host- prefix (src/session/cookie.ts)
 /** Anything shaped like a JWT (a JWS header always starts with base64url of `{"`). */
@@ -155,15 +155,11 @@ describe.each(CONFIG_MODES)('session-mode SPA in Chromium (%s endpoints)', (mode
     expect(await page.locator('#protected').isDisabled()).toBe(true);
     await shot('01-logged-out');
 
-    await page.getByRole('button', { name: 'Login via ZitAuth' }).click();
-    await page.waitForSelector('#username');
-    expect(new URL(page.url()).origin).toBe(stack.idp.issuer);
+    await openIdpLogin(page, stack.idp.issuer);
     await shot('02-idp-login-form');
-    await page.fill('#username', HOSTILE_USER.username);
-    await page.fill('#password', HOSTILE_USER.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await signInAtIdp(page, HOSTILE_USER);
 
-    await page.waitForFunction((name) => document.getElementById('status')?.textContent === `Logged in as ${name}`, NAME);
+    await waitLoggedIn(page, NAME);
     expect(page.url()).toBe(`${stack.url}/`);
 
     // The cookie: only a random id, HttpOnly, SameSite=Lax, host-only (no Domain), Path=/.
@@ -255,9 +251,7 @@ describe.each(CONFIG_MODES)('session-mode SPA in Chromium (%s endpoints)', (mode
     await shot('06-logged-out');
 
     // The IdP session ended too: logging in again asks for credentials.
-    await page.getByRole('button', { name: 'Login via ZitAuth' }).click();
-    await page.waitForSelector('#username');
-    expect(new URL(page.url()).origin).toBe(stack.idp.issuer);
+    await openIdpLogin(page, stack.idp.issuer);
     await shot('07-login-again-asks-credentials');
 
     context.off('response', onResponse);
@@ -290,11 +284,9 @@ describe.each(CONFIG_MODES)('session-mode SPA in Chromium (%s endpoints)', (mode
     // Log in first (the IdP session may still be there: then no form).
     await page.goto(`${stack.url}/api/v1/login`);
     if (await page.locator('#username').count()) {
-      await page.fill('#username', HOSTILE_USER.username);
-      await page.fill('#password', HOSTILE_USER.password);
-      await page.getByRole('button', { name: 'Sign in' }).click();
+      await signInAtIdp(page, HOSTILE_USER);
     }
-    await page.waitForFunction((name) => document.getElementById('status')?.textContent === `Logged in as ${name}`, NAME);
+    await waitLoggedIn(page, NAME);
     const before = counted;
 
     await page.goto(`http://127.0.0.1:${other.port}/`);
@@ -339,7 +331,7 @@ describe.each(CONFIG_MODES)('session-mode SPA in Chromium (%s endpoints)', (mode
 
     // The session survived all of it (the cross-origin logout POST was refused too).
     await page.goto(`${stack.url}/`);
-    await page.waitForFunction((name) => document.getElementById('status')?.textContent === `Logged in as ${name}`, NAME);
+    await waitLoggedIn(page, NAME);
     await shot('08-still-logged-in-after-cross-origin-attempts');
   }, 60_000);
 

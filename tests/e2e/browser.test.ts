@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { CONFIG_MODES, freePort, startStack, type Stack } from '../support/stack.ts';
 import { EMAIL, HOSTILE_USER, NAME, ROLE } from '../support/hostile.ts';
-import { cspWatch, hasChromium as chromiumInstalled, launchChromium, SHOTS, type Browser } from './chromium.ts';
+import { cspWatch, hasChromium as chromiumInstalled, launchChromium, openIdpLogin, signInAtIdp, SHOTS, waitLoggedIn, type Browser } from './chromium.ts';
 
 let browser: Browser | undefined;
 let context: BrowserContext;
@@ -65,15 +65,11 @@ describe.each(CONFIG_MODES)('SPA in Chromium (%s endpoints)', (mode) => {
     expect(await page.locator('#who').isVisible()).toBe(false);
     await shot('01-spa-logged-out');
 
-    await page.getByRole('button', { name: 'Login via ZitAuth' }).click();
-    await page.waitForSelector('#username');
-    expect(new URL(page.url()).origin).toBe(stack.idp.issuer);
+    await openIdpLogin(page, stack.idp.issuer);
     await shot('02-idp-login-form');
-    await page.fill('#username', HOSTILE_USER.username);
-    await page.fill('#password', HOSTILE_USER.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await signInAtIdp(page, HOSTILE_USER);
 
-    await page.waitForFunction((name) => document.getElementById('status')?.textContent === `Logged in as ${name}`, NAME);
+    await waitLoggedIn(page, NAME);
     // Back on the SPA, and the tokens are gone from the address bar.
     expect(new URL(page.url()).origin).toBe(stack.url);
     expect(page.url()).not.toContain('#');
@@ -113,9 +109,7 @@ describe.each(CONFIG_MODES)('SPA in Chromium (%s endpoints)', (mode) => {
     await shot('06-logged-out');
 
     // The Zitadel (dev IdP) session ended too: logging in again asks for credentials.
-    await page.getByRole('button', { name: 'Login via ZitAuth' }).click();
-    await page.waitForSelector('#username');
-    expect(new URL(page.url()).origin).toBe(stack.idp.issuer);
+    await openIdpLogin(page, stack.idp.issuer);
     await shot('07-login-again-asks-credentials');
 
     csp.stop();

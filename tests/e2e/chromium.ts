@@ -4,6 +4,7 @@
  * that keep it off the network (no component updates, no sync, no background requests: every
  * request it makes goes to the loopback servers under test).
  */
+import { expect } from 'bun:test';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,4 +51,23 @@ export function cspWatch(page: Page): { violations: string[]; stop(): void } {
   };
   page.on('console', onConsole);
   return { violations, stop: () => page.off('console', onConsole) };
+}
+
+/** Fills and submits the dev IdP's login form (the page must show it). */
+export async function signInAtIdp(page: Page, user: { username: string; password: string }): Promise<void> {
+  await page.fill('#username', user.username);
+  await page.fill('#password', user.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/** Waits until the demo SPA says who is logged in. */
+export function waitLoggedIn(page: Page, name: string): Promise<unknown> {
+  return page.waitForFunction((n) => document.getElementById('status')?.textContent === `Logged in as ${n}`, name);
+}
+
+/** Clicks the demo SPA's login button and waits for the IdP's login form, on the IdP's origin. */
+export async function openIdpLogin(page: Page, issuer: string): Promise<void> {
+  await page.getByRole('button', { name: 'Login via ZitAuth' }).click();
+  await page.waitForSelector('#username');
+  expect(new URL(page.url()).origin).toBe(issuer);
 }
