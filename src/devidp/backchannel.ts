@@ -15,9 +15,9 @@
  * errors) fails the job, which the queue retries up to `OIDC.BackChannelLogout.MaxAttempts` (3)
  * attempts. It happens asynchronously: end_session does not wait for it.
  *
- * How Zitadel turns it on: v4 always (the `enable_back_channel_logout` feature is reported as
- * enabled by the system, `internal/api/grpc/feature/v2/converter.go`); v2.65–v2.71 only with the
- * instance feature `enable_back_channel_logout` (`internal/feature/feature.go`; checked in
+ * How Zitadel turns it on: v4.11 and later always (the `enable_back_channel_logout` feature is
+ * reported as enabled by the system, `internal/api/grpc/feature/v2/converter.go`, commit #11493);
+ * v2.65–v4.10 only with the instance feature `enable_back_channel_logout` (`internal/feature/feature.go`; checked in
  * `RegisterLogout` and the notifier). In both, the OIDC app needs `backChannelLogoutUri`
  * (management API `UpdateOIDCAppConfig`, console "Back-channel logout URI").
  *

@@ -105,8 +105,8 @@ async function provision(o: ProvisionOptions, fetchImpl: typeof fetch | undefine
   log(`  user-agent app "${o.appName}": ${spa.outcome} (client id ${spa.clientId})`);
   const backChannel = o.backChannelLogoutUri ?? o.backChannelLogoutDefault;
   if (backChannel) {
-    // v4: always on; v2.65–v2.71: only with the instance feature (internal/feature/feature.go).
-    log(`  back-channel logout URI: ${o.backChannelLogoutUri ? backChannel : `${backChannel} (unless the app had one)`} (Zitadel v4 sends logout tokens there; v2.65–v2.71 only with the instance feature enable_back_channel_logout)`);
+    // v4.11+: always on; v2.65–v4.10: only with the instance feature (docs/deployment.md, with the sources).
+    log(`  back-channel logout URI: ${o.backChannelLogoutUri ? backChannel : `${backChannel} (unless the app had one)`} (Zitadel v4.11+ sends logout tokens there; v2.65–v4.10 only with the instance feature enable_back_channel_logout)`);
   }
 
   const api = await ensureApiApp(c, project.id, o.apiAppName);

@@ -8,7 +8,7 @@
  *   project audience scope, `aud = [username]` with `client_id = username` on current Zitadel
  *   (the JWT profile grant's client is the username: internal/api/oidc/token_jwt_profile.go;
  *   zitadel/oidc pkg/oidc/token.go `NewAccessTokenClaims` puts the client id into an empty aud),
- *   or `aud = [userId]` on Zitadel before v2.65. The key file holds no username, so the rule keys
+ *   or `aud = [userId]` on Zitadel before v2.62. The key file holds no username, so the rule keys
  *   on `sub` and accepts a token whose `aud` is its own client or the service user's id.
  */
 import type { Claims } from './introspection.ts';

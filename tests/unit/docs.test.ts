@@ -23,8 +23,8 @@ describe('configuration docs', () => {
     let start = at;
     while (start > 0 && lines[start - 1]!.startsWith('# ') && !/^# [A-Z_]+=/.test(lines[start - 1]!)) start--;
     const comment = lines.slice(start, at).join(' ');
-    // The default the gateway applies (src/services.ts defaultAudience): the project id, else the
-    // client id plus the configured service user's id.
+    // The default the gateway applies (src/tokens/audience.ts audienceRule): the project id, else
+    // the client id plus the configured service user's own tokens.
     for (const name of ['ZITAUTH_PROJECT_ID', 'ZITADEL_CLIENT_ID', 'SERVICE_ACCOUNT_FILE']) {
       expect(row).toContain(name);
       expect(comment).toContain(name);
