@@ -15,6 +15,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { IdpInfo } from './idp.ts';
+import { junkTokens } from './junk.ts';
 import { freePort, serverPin, spawnAnnounced, stopChild, waitForHttp, type Child } from './procs.ts';
 import { SERVERS, type ServerId } from './scenarios.ts';
 import { startServer } from './servers.ts';
@@ -87,9 +88,8 @@ try {
   }
   let tokensFile: string | undefined;
   if (mode === 'junk') {
-    const seg = (len: number) => Buffer.from(crypto.getRandomValues(new Uint8Array(len))).toString('base64url');
     tokensFile = join(work, 'junk-tokens.txt');
-    writeFileSync(tokensFile, Array.from({ length: 20_000 }, () => `${seg(40)}.${seg(400)}.${seg(256)}`).join('\n') + '\n');
+    writeFileSync(tokensFile, junkTokens(20_000));
   } else if (mode === 'pool') tokensFile = I.poolFile;
   else if (mode === 'distinct') tokensFile = I.tokensFile;
   const load = tokensFile ? { tokensFile } : { token: I.token };

@@ -22,7 +22,7 @@ export interface RssResult {
   tokensPerSec: number;
 }
 
-export interface Verdict {
+interface Verdict {
   name: string;
   /** The median ratio and the per-round ones, or undefined when a side was not run. */
   value: number | undefined;
@@ -65,7 +65,7 @@ const GATEWAY_CELL: Partial<Record<ScenarioId, string>> = {
 };
 
 /** Bounded = RSS does not grow with the tokens seen: second-half median ≤ 1.1 × first-half median. */
-export function rssBounded(rss: RssResult): { ok: boolean; firstHalf: number; secondHalf: number } {
+function rssBounded(rss: RssResult): { ok: boolean; firstHalf: number; secondHalf: number } {
   // Single samples swing with the GC (a sample can catch the heap right before a collection);
   // growth with the token count shows up as a higher second-half median, GC noise does not.
   const half = 1 + Math.floor((rss.samples.length - 1) / 2);
@@ -74,7 +74,7 @@ export function rssBounded(rss: RssResult): { ok: boolean; firstHalf: number; se
   return { ok: secondHalf <= firstHalf * 1.1, firstHalf, secondHalf };
 }
 
-export function targets(results: Results, rss: RssResult | undefined): Verdict[] {
+function targets(results: Results, rss: RssResult | undefined): Verdict[] {
   const v: Verdict[] = [
     verdict('repeated token, default access log: CPU/req ≤ 1.25 × floor', paired(results, 'repeated/gwAll', 'repeated/floor', cpu), (x) => x <= 1.25),
     verdict('repeated token, ZITAUTH_ACCESS_LOG=errors: CPU/req ≤ 1.15 × floor', paired(results, 'repeated/gwErrors', 'repeated/floor', cpu), (x) => x <= 1.15),
@@ -106,7 +106,7 @@ export function targets(results: Results, rss: RssResult | undefined): Verdict[]
 }
 
 /** Median of each figure over the rounds. */
-export function medianRun(xs: MeasuredRun[]): MeasuredRun {
+function medianRun(xs: MeasuredRun[]): MeasuredRun {
   const m = (f: (x: MeasuredRun) => number) => median(xs.map(f));
   return {
     ...xs[0]!,
@@ -124,7 +124,7 @@ export function medianRun(xs: MeasuredRun[]): MeasuredRun {
 }
 
 /** Answers with another status than the cell expects, over all rounds (wrk counts ≥ 400 as errors). */
-export const wrongStatus = (c: Cell, xs: MeasuredRun[]) => xs.reduce((a, x) => a + (c.status === 200 ? x.non2xx : x.requests - x.non2xx) + x.socketErrors, 0);
+const wrongStatus = (c: Cell, xs: MeasuredRun[]) => xs.reduce((a, x) => a + (c.status === 200 ? x.non2xx : x.requests - x.non2xx) + x.socketErrors, 0);
 
 export function renderReport(o: { header: string[]; cells: Cell[]; results: Results; rss: RssResult | undefined }): string {
   const { cells, results, rss } = o;

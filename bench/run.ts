@@ -28,6 +28,7 @@ import { join } from 'node:path';
 import { sessionLogin } from '../tests/support/session-login.ts';
 import { BINARY, binaryState, startGateway, useBinary } from './gateway.ts';
 import type { IdpInfo } from './idp.ts';
+import { junkTokens } from './junk.ts';
 import { freePort, rssMiB, serverPin, spawnAnnounced, stopChild, type Child } from './procs.ts';
 import { startRedis, type BenchRedis } from './redis.ts';
 import { renderReport, type Results, type RssResult } from './report.ts';
@@ -77,13 +78,6 @@ function checkPrerequisites(servers: Set<ServerId>): { notes: string[]; nodeVers
     if (!nodeVersion.startsWith('v20.')) notes.push(`Note: the Fastify peer runs on Node ${nodeVersion}, not 20.`);
   }
   return { notes, nodeVersion };
-}
-
-function junkTokens(n: number): string {
-  // JWT-shaped (passes the cheap shape checks) but undecodable: each one reaches the verifier and
-  // the negative cache, the worst junk an attacker can send without a valid signature.
-  const seg = (len: number) => Buffer.from(crypto.getRandomValues(new Uint8Array(len))).toString('base64url');
-  return Array.from({ length: n }, () => `${seg(40)}.${seg(400)}.${seg(256)}`).join('\n') + '\n';
 }
 
 const firstLine = async (file: string) => (await Bun.file(file).text()).split('\n', 1)[0]!;

@@ -34,7 +34,7 @@ const HERE = import.meta.dir;
 const ROOT = join(HERE, '..');
 
 /** The gateway's cache size when not told otherwise: its own default, shared by the Fastify peer. */
-export const GATEWAY_CACHE_SIZE = 10_000;
+const GATEWAY_CACHE_SIZE = 10_000;
 
 export async function startServer(id: ServerId, c: ServerContext): Promise<Running> {
   const I = c.idp;

@@ -7,10 +7,10 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import { startDevIdp, type DevIdp } from '../../src/devidp/index.ts';
 import { serviceUserAssertion } from '../support/assertion.ts';
-import { introspect, jwtBearer } from '../support/devidp-client.ts';
+import { body, form, introspect, JWT_BEARER, jwtBearer } from '../support/devidp-client.ts';
+import { ORG } from '../support/hostile.ts';
 
 const REDIRECT = 'http://127.0.0.1:1/callback';
-const ORG = { '300000000000000000': 'zitauth.localhost' };
 
 const idps: DevIdp[] = [];
 afterAll(async () => {
@@ -24,7 +24,6 @@ async function start(o: Parameters<typeof startDevIdp>[0] extends infer T ? Part
 
 const grant = async (idp: DevIdp, scope?: string, o?: Parameters<typeof serviceUserAssertion>[2]) =>
   jwtBearer(idp, await serviceUserAssertion(idp.serviceUserKey, idp.issuer, o), scope);
-const body = async (res: Response) => (await res.json()) as Record<string, unknown>;
 
 describe('current Zitadel (client = the service user\'s username)', () => {
   let idp: DevIdp;
@@ -108,11 +107,7 @@ describe('current Zitadel (client = the service user\'s username)', () => {
   });
 
   test('a missing assertion is 400 invalid_request', async () => {
-    const res = await fetch(`${idp.issuer}/oauth/v2/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', scope: 'openid' }),
-    });
+    const res = await fetch(`${idp.issuer}/oauth/v2/token`, form({ grant_type: JWT_BEARER, scope: 'openid' }));
     expect(res.status).toBe(400);
     expect((await body(res)).error).toBe('invalid_request');
   });

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { startDevIdp, DEMO_USER, type DevIdp } from '../../src/devidp/index.ts';
-import { codeLogin, introspect, refresh } from '../support/devidp-client.ts';
+import { body, codeLogin, form, introspect, refresh } from '../support/devidp-client.ts';
 
 const REDIRECT = 'http://127.0.0.1:1/callback';
 const demo = { username: DEMO_USER.username, password: DEMO_USER.password };
@@ -19,7 +19,6 @@ beforeAll(async () => {
 });
 afterAll(() => idp.close());
 
-const body = async (res: Response) => (await res.json()) as Record<string, unknown>;
 
 describe('refresh tokens', () => {
   test('come only with offline_access', async () => {
@@ -73,11 +72,7 @@ describe('refresh tokens', () => {
       expect(JSON.parse(text).error).toBe('invalid_request');
       expect(text).not.toContain(value);
     }
-    const res = await fetch(`${idp.issuer}/oauth/v2/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'refresh_token', client_id: idp.clientId }),
-    });
+    const res = await fetch(`${idp.issuer}/oauth/v2/token`, form({ grant_type: 'refresh_token', client_id: idp.clientId }));
     expect(res.status).toBe(400);
     expect((await body(res)).error).toBe('invalid_request');
   });

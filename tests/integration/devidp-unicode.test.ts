@@ -8,6 +8,7 @@ import { decodeJwt } from 'jose';
 import { startDevIdp, type DevIdp, type DevIdpUser } from '../../src/devidp/index.ts';
 import { CookieJar, cookieFetch } from '../support/cookie-fetch.ts';
 import { codeLogin, form, introspect } from '../support/devidp-client.ts';
+import { ORG } from '../support/hostile.ts';
 import { authorizeUrl, pkce } from '../support/oidc.ts';
 
 const REDIRECT = 'http://127.0.0.1:1/callback';
@@ -16,7 +17,6 @@ const USERS: DevIdpUser[] = [
   { sub: '300000000000000102', username: 'josé@exämple.com', password: 'pässwörd', email: 'josé@exämple.com', name: 'José Müller-Ñúñez', roles: ['rôle-été'] },
   { sub: '300000000000000103', username: '"quoted" <b>&amp;', password: `p'"<>&`, email: 'o\'brien+🦄@example.com', name: 'Zoë 👩‍💻 "Q" <script>', roles: ['🚀-launch', 'a"b'] },
 ];
-const ORG = { '300000000000000000': 'zitauth.localhost' };
 const rolesOf = (u: DevIdpUser) => Object.fromEntries(u.roles.map((r) => [r, ORG]));
 
 let idp: DevIdp;

@@ -6,10 +6,9 @@
  * Plus a check that served traffic really reached the native handlers.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { ORG, ROLES_CLAIM } from '../support/hostile.ts';
 import { CONFIG_MODES, SPA_ORIGIN, startStack, type Stack } from '../support/stack.ts';
 
-const ROLE_KEY = 'urn:zitadel:iam:org:project:roles';
-const ORG = { '300000000000000000': 'zitauth.localhost' };
 /** Headers that differ per response for reasons unrelated to the route. */
 const VOLATILE = new Set(['date', 'content-length']);
 
@@ -49,7 +48,7 @@ describe.each(CONFIG_MODES)('native routes = framework routes (%s endpoints)', (
     stack.app.server!.reload({ ...(stack.app.server as unknown as { routes?: object }), routes } as never);
 
     const idp = stack.idp;
-    const user = await idp.mintAccessToken({ claims: { name: '山田太郎', preferred_username: 'yamada', [ROLE_KEY]: { 管理者: ORG, admin: ORG } } });
+    const user = await idp.mintAccessToken({ claims: { name: '山田太郎', preferred_username: 'yamada', [ROLES_CLAIM]: { 管理者: ORG, admin: ORG } } });
     const expired = await idp.mintAccessToken({ expiresInSec: -120 });
     const foreignAud = await idp.mintAccessToken({ claims: { aud: ['someone-else'] } });
     const unknownKid = await idp.mintAccessToken({ kid: 'no-such-kid' });

@@ -10,6 +10,9 @@ import { authorizeUrl, exchangeCode, pkce } from './oidc.ts';
 
 export const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 
+/** A response's JSON body as a record. */
+export const body = async (res: Response) => (await res.json()) as Record<string, unknown>;
+
 /** A form-encoded POST init. */
 export const form = (o: Record<string, string>, headers: Record<string, string> = {}): RequestInit => ({
   method: 'POST',
@@ -20,10 +23,10 @@ export const form = (o: Record<string, string>, headers: Record<string, string> 
 /** Full code + PKCE login; returns the parsed token response (asserts HTTP 200). */
 export async function codeLogin(
   idp: DevIdp,
-  o: { redirectUri: string; creds: Credentials; scope?: string; jar?: CookieJar; state?: string; nonce?: string },
+  o: { redirectUri: string; creds: Credentials; scope?: string; jar?: CookieJar; nonce?: string },
 ): Promise<Record<string, unknown>> {
   const p = pkce();
-  const state = o.state ?? 'st-1';
+  const state = 'st-1';
   const url = authorizeUrl(idp, { redirectUri: o.redirectUri, challenge: p.challenge, state, nonce: o.nonce ?? 'n-1', scope: o.scope });
   const cb = new URL(await loginWithFetch(idp, url, o.creds, { jar: o.jar }));
   expect(cb.origin + cb.pathname).toBe(o.redirectUri);

@@ -4,7 +4,7 @@
  * people (山田太郎, josé@exämple.com, role 管理者) and the same attacks (CR/LF, quotes, markup).
  */
 import { expect } from 'bun:test';
-import { DEMO_USER, type DevIdpUser } from '../../src/devidp/index.ts';
+import type { DevIdpUser } from '../../src/devidp/index.ts';
 
 export const ROLES_CLAIM = 'urn:zitadel:iam:org:project:roles';
 /** The dev IdP's default organisation, as Zitadel's role map names it. */
@@ -39,8 +39,6 @@ export const HOSTILE_USER: DevIdpUser = {
   roles: ['admin', ROLE],
 };
 export const HOSTILE_CREDS = { username: HOSTILE_USER.username, password: HOSTILE_USER.password };
-/** The default demo user stays available for flows that need a second person. */
-export { DEMO_USER };
 
 /** Values that must never crash a route nor come back in a body, a header or a Location. */
 export const HOSTILE_VALUES = [

@@ -11,13 +11,16 @@ export interface JwksWatch {
   readonly maxInFlight: number;
 }
 
-export function watchJwks(path = '/oauth/v2/keys'): JwksWatch {
+/** Zitadel's JWKS path (the dev IdP serves the same). */
+const JWKS_PATH = '/oauth/v2/keys';
+
+export function watchJwks(): JwksWatch {
   let fetches = 0;
   let inFlight = 0;
   let maxInFlight = 0;
   const watched = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-    if (new URL(url).pathname !== path) return fetch(input, init);
+    if (new URL(url).pathname !== JWKS_PATH) return fetch(input, init);
     fetches++;
     inFlight++;
     maxInFlight = Math.max(maxInFlight, inFlight);

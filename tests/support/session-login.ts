@@ -5,7 +5,6 @@
 import { CookieJar, cookieFetch } from './cookie-fetch.ts';
 import { startGatewayLogin } from './gateway-login.ts';
 import type { Credentials } from './login.ts';
-import { loginWithFetch } from './login.ts';
 
 export async function sessionLogin(
   idp: { issuer: string },
@@ -13,13 +12,7 @@ export async function sessionLogin(
   opts: { jar?: CookieJar; query?: Record<string, string>; creds?: Credentials } = {},
 ): Promise<{ jar: CookieJar; callback: Response; cookie: string }> {
   const jar = opts.jar ?? new CookieJar();
-  let callbackUrl: URL;
-  if (opts.creds) {
-    const q = opts.query ? `?${new URLSearchParams(opts.query)}` : '';
-    callbackUrl = new URL(await loginWithFetch(idp, `${gatewayUrl}/api/v1/login${q}`, opts.creds, { jar }));
-  } else {
-    callbackUrl = (await startGatewayLogin(idp, gatewayUrl, { jar, query: opts.query })).callback;
-  }
+  const { callback: callbackUrl } = await startGatewayLogin(idp, gatewayUrl, { ...opts, jar });
   const callback = await cookieFetch(jar)(callbackUrl);
   if (callback.status !== 302) throw new Error(`callback answered ${callback.status}: ${await callback.text()}`);
   return { jar, callback, cookie: jar.header(gatewayUrl) };

@@ -33,7 +33,7 @@ interface Project { id: string; name: string; projectRoleAssertion: boolean; pro
 interface App { id: string; projectId: string; name: string; oidcConfig?: Record<string, unknown>; apiConfig?: Record<string, unknown> }
 interface User { id: string; userName: string; machine: { name: string; description: string; accessTokenType?: string } }
 
-export interface Privacy { isDefault: boolean; tosLink: string; privacyLink: string; helpLink: string; supportEmail: string; docsLink: string; customLink: string; customLinkText: string }
+interface Privacy { isDefault: boolean; tosLink: string; privacyLink: string; helpLink: string; supportEmail: string; docsLink: string; customLink: string; customLinkText: string }
 const PRIVACY_FIELDS = ['tosLink', 'privacyLink', 'helpLink', 'supportEmail', 'docsLink', 'customLink', 'customLinkText'] as const;
 
 /** Fields of `UpdateOIDCAppConfigRequest` (zitadel v4.13.1 `proto/zitadel/management.proto`) and their zero values. */
