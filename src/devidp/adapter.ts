@@ -6,6 +6,7 @@
  * in the same test process from seeing each other's artefacts.
  */
 import type { Adapter, AdapterPayload } from 'oidc-provider';
+import { epochNow } from './http.ts';
 
 interface Entry {
   payload: AdapterPayload;
@@ -113,7 +114,7 @@ export class DevIdpStore {
       },
       consume: async (id) => {
         const payload = this.get(keyOf(id));
-        if (payload) payload.consumed = Math.floor(Date.now() / 1000);
+        if (payload) payload.consumed = epochNow();
       },
       destroy: async (id) => {
         this.delete(keyOf(id));

@@ -23,6 +23,7 @@
  *
  * @see https://openid.net/specs/openid-connect-backchannel-1_0.html
  */
+import { epochNow } from './http.ts';
 import { zitadelId } from './keys.ts';
 import type { TokenService } from './tokens.ts';
 
@@ -147,7 +148,7 @@ export class BackChannelLogout {
 
   /** A fresh token per attempt, as the worker builds it per job run (same jti: one notification). */
   #logoutToken(d: BackChannelDelivery): Promise<string> {
-    const now = Math.floor(Date.now() / 1000);
+    const now = epochNow();
     return this.o.tokens.signJwt({
       iss: this.o.issuer,
       sub: d.sub,

@@ -11,8 +11,6 @@ import { createHash } from 'node:crypto';
 import { audScopeProjects, PROJECTS_ROLES_SCOPE, requestedRoleKeys } from './scopes.ts';
 import type { DevIdpUser } from './types.ts';
 
-export { projectAudScope } from './scopes.ts';
-
 /** What claim builders need to know about the (single) organisation and project. */
 export interface Realm {
   issuer: string;
@@ -76,6 +74,9 @@ export function assertedRoles(roles: readonly string[], realm: Realm, scopes: re
 /** How the dev IdP's own project is set up: roles asserted on authentication (as `zitauth provision` does). */
 export const userRoleContext = (realm: Realm): RoleContext => ({ projectId: realm.projectId, projectRoleAssertion: true, currentProjectOnly: false });
 
+/** A client outside the project, e.g. a service user's JWT-profile "client": no project, no role assertion. */
+export const NO_PROJECT_ROLE_CONTEXT: RoleContext = { projectId: '', projectRoleAssertion: false, currentProjectOnly: false };
+
 /**
  * A user's access token names every app of the project plus the project id (and any project of an
  * audience scope), as Zitadel does (`audienceFromProjectID` + `AddAudScopeToAudience` in
@@ -119,6 +120,14 @@ export function profileClaims(user: DevIdpUser, scopes: readonly string[] = ['pr
         }
       : {}),
     ...(scopes.includes('email') ? { email: user.email, email_verified: true } : {}),
+  };
+}
+
+/** A service user's profile claims by scope, as userinfo and introspection return them: its username as both names. */
+export function serviceUserProfile(su: { userId: string; username: string }, scopes: readonly string[]): Record<string, unknown> {
+  return {
+    sub: su.userId,
+    ...(scopes.includes('profile') ? { name: su.username, preferred_username: su.username } : {}),
   };
 }
 

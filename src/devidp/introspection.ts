@@ -17,8 +17,9 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { compactVerify, decodeProtectedHeader } from 'jose';
-import { assertedRoles, profileClaims, type Realm } from './claims.ts';
-import { audList, json, oauthError } from './http.ts';
+import { assertionClaimsValid, parseJwtClaims } from './assertion.ts';
+import { assertedRoles, profileClaims, serviceUserProfile, type Realm } from './claims.ts';
+import { json, oauthError } from './http.ts';
 import type { ServiceUser } from './jwt-bearer.ts';
 import { splitScope } from './scopes.ts';
 import type { TokenService } from './tokens.ts';
@@ -45,25 +46,9 @@ type ClientAuth =
   | { ok: true }
   | { ok: false; response: Response };
 
-/** Claims of the assertion, or undefined when it is not a JWT with a JSON payload (`oidc.ParseToken`). */
-function parseJwtClaims(jwt: string): Record<string, unknown> | undefined {
-  const parts = jwt.split('.');
-  if (parts.length !== 3) return undefined;
-  try {
-    const v: unknown = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8'));
-    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** `op.VerifyJWTAssertion` against the API app's key (1 h iat window, 1 s offset). */
 async function assertionValid(assertion: string, claims: Record<string, unknown>, d: IntrospectionDeps): Promise<boolean> {
-  const now = Date.now() / 1000;
-  if (!audList(claims.aud).includes(d.realm.issuer)) return false;
-  if (typeof claims.exp !== 'number' || !(now + 1 < claims.exp)) return false;
-  if (typeof claims.iat !== 'number' || claims.iat === 0 || claims.iat > Math.round(now + 1) || claims.iat < Math.round(now - 3600)) return false;
-  if (claims.iss !== claims.sub) return false;
+  if (!assertionClaimsValid(claims, d.realm.issuer, Date.now() / 1000)) return false;
   try {
     const header = decodeProtectedHeader(assertion);
     if (header.kid !== d.apiApp.keyId) return false;
@@ -126,11 +111,7 @@ export async function introspect(req: Request, form: URLSearchParams, d: Introsp
   const user = d.users.find((u) => u.sub === record.sub);
   const isService = record.sub === d.serviceUser.userId;
   const roles = user?.roles ?? (isService ? d.serviceUser.roles : []);
-  const profile = user
-    ? profileClaims(user, scopes)
-    : isService && scopes.includes('profile')
-      ? { sub: record.sub, name: d.serviceUser.username, preferred_username: d.serviceUser.username }
-      : { sub: record.sub };
+  const profile = user ? profileClaims(user, scopes) : isService ? serviceUserProfile(d.serviceUser, scopes) : { sub: record.sub };
   return json({
     active: true,
     scope: record.scope,

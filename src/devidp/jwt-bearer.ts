@@ -11,8 +11,9 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { compactVerify, decodeProtectedHeader } from 'jose';
-import { accessTokenHash, assertedRoles, type Realm } from './claims.ts';
-import { audList, epochNow, json, oauthError } from './http.ts';
+import { assertionClaimsValid, parseJwtClaims } from './assertion.ts';
+import { accessTokenHash, assertedRoles, NO_PROJECT_ROLE_CONTEXT, type Realm } from './claims.ts';
+import { epochNow, json, oauthError } from './http.ts';
 import { allowedScopes, audScopeProjects, splitScope } from './scopes.ts';
 import { TokenService } from './tokens.ts';
 
@@ -65,21 +66,8 @@ const ASSERTION_ALGS = new Set(['RS256', 'PS256', 'ES256']);
  * the signature with the key the user registered under `kid`. No `jti` check.
  */
 async function verifyAssertion(assertion: string, d: JwtBearerDeps): Promise<boolean> {
-  const parts = assertion.split('.');
-  if (parts.length !== 3) return false;
-  let claims: Record<string, unknown>;
-  try {
-    claims = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
-  } catch {
-    return false;
-  }
-  if (typeof claims !== 'object' || claims === null) return false;
-  const now = Date.now() / 1000;
-  if (!audList(claims.aud).includes(d.realm.issuer)) return false;
-  if (typeof claims.exp !== 'number' || !(now + 1 < claims.exp)) return false;
-  if (typeof claims.iat !== 'number' || claims.iat === 0) return false;
-  if (claims.iat > Math.round(now + 1) || claims.iat < Math.round(now - 3600)) return false;
-  if (claims.iss !== claims.sub) return false;
+  const claims = parseJwtClaims(assertion);
+  if (!claims || !assertionClaimsValid(claims, d.realm.issuer, Date.now() / 1000)) return false;
   const su = d.serviceUser;
   try {
     const header = decodeProtectedHeader(assertion);
@@ -113,7 +101,7 @@ export async function jwtBearerGrant(form: URLSearchParams, d: JwtBearerDeps): P
   const sessionAudience = audScopeProjects(requested);
   const aud = sessionAudience.length > 0 ? sessionAudience : [clientId];
   // The JWT-profile "client" has no project and asserts no roles (accessTokenResponseFromSession(…, "", false, …)).
-  const roles = assertedRoles(su.roles, realm, scopes, { projectId: '', projectRoleAssertion: false, currentProjectOnly: false });
+  const roles = assertedRoles(su.roles, realm, scopes, NO_PROJECT_ROLE_CONTEXT);
   const scope = scopes.join(' ');
   const access_token =
     d.format === 'jwt'

@@ -8,6 +8,7 @@ import { introspect, type IntrospectionDeps } from './introspection.ts';
 import { jwtBearerGrant, JWT_BEARER, type JwtBearerDeps } from './jwt-bearer.ts';
 import { loggedOutPage } from './login-page.ts';
 import { PATHS } from './provider.ts';
+import { PROJECTS_ROLES_SCOPE, projectAudScope, RESOURCE_OWNER_SCOPE } from './scopes.ts';
 import { codeOrRefreshGrant, type TokenEndpointDeps } from './token-endpoint.ts';
 import { userinfo } from './userinfo.ts';
 import type { SigningKeyring } from './keys.ts';
@@ -54,9 +55,9 @@ async function discovery(deps: RouterDeps, req: Request, url: URL): Promise<Resp
   const grants = new Set([...((doc.grant_types_supported as string[]) ?? []), JWT_BEARER]);
   const scopes = new Set([
     ...((doc.scopes_supported as string[]) ?? []),
-    'urn:zitadel:iam:org:projects:roles',
-    'urn:zitadel:iam:user:resourceowner',
-    `urn:zitadel:iam:org:project:id:${deps.projectId}:aud`,
+    PROJECTS_ROLES_SCOPE,
+    RESOURCE_OWNER_SCOPE,
+    projectAudScope(deps.projectId),
   ]);
   const i = deps.issuer;
   // Zitadel has no RFC 9207 `iss` authorization-response parameter.

@@ -9,7 +9,7 @@
  * user". No `WWW-Authenticate` header. Profile and email claims follow the token's scopes; roles
  * follow the client's project (a service user's "client" is its username, which names no app).
  */
-import { assertedRoles, profileClaims, type Realm } from './claims.ts';
+import { assertedRoles, NO_PROJECT_ROLE_CONTEXT, profileClaims, serviceUserProfile, userRoleContext, type Realm } from './claims.ts';
 import { json, oauthError } from './http.ts';
 import type { ServiceUser } from './jwt-bearer.ts';
 import { splitScope } from './scopes.ts';
@@ -38,19 +38,13 @@ export async function userinfo(req: Request, d: UserinfoDeps): Promise<Response>
   const scopes = splitScope(record.scope);
   // GetOIDCUserinfoClientByID(token.clientID): our two apps belong to the project, which asserts roles.
   const ownApp = record.clientId === d.realm.clientId || record.clientId === d.realm.apiClientId;
-  const context = ownApp
-    ? { projectId: d.realm.projectId, projectRoleAssertion: true, currentProjectOnly: false }
-    : { projectId: '', projectRoleAssertion: false, currentProjectOnly: false };
+  const context = ownApp ? userRoleContext(d.realm) : NO_PROJECT_ROLE_CONTEXT;
 
   const user = d.users.find((u) => u.sub === record.sub);
   if (user) return json({ ...profileClaims(user, scopes), ...assertedRoles(user.roles, d.realm, scopes, context) });
   if (record.sub === d.serviceUser.userId) {
     const su = d.serviceUser;
-    return json({
-      sub: su.userId,
-      ...(scopes.includes('profile') ? { name: su.username, preferred_username: su.username } : {}),
-      ...assertedRoles(su.roles, d.realm, scopes, context),
-    });
+    return json({ ...serviceUserProfile(su, scopes), ...assertedRoles(su.roles, d.realm, scopes, context) });
   }
   return oauthError(401, 'access_denied', 'no active user');
 }
