@@ -12,7 +12,7 @@ import { createServices } from './services.ts';
 import { createApp, listenApp } from './app.ts';
 import { VERSION } from './version.ts';
 import { MAIN_HELP, SERVE_USAGE } from './cli/help.ts';
-import { splitArgs, UsageError } from './cli/args.ts';
+import { printable, splitArgs, UsageError } from './cli/args.ts';
 import { portInUse, portInUseMessage } from './cli/port-in-use.ts';
 
 export async function serve(config: Config, opts: { onListen?: (url: string) => void } = {}) {
@@ -79,8 +79,9 @@ async function main(argv: string[]): Promise<number> {
       try {
         running = await serve(config);
       } catch (err) {
-        if (portInUse(err) === undefined) throw err;
-        console.error(`zitauth serve: cannot start: ${portInUseMessage(portInUse(err), [{ port: config.port, setting: 'PORT' }], { host: config.host })}`);
+        const port = portInUse(err);
+        if (port === undefined) throw err;
+        console.error(`zitauth serve: cannot start: ${portInUseMessage(port, [{ port: config.port, setting: 'PORT' }], { host: config.host })}`);
         return 1;
       }
       const { app, services } = running;
@@ -110,7 +111,7 @@ async function main(argv: string[]): Promise<number> {
       return runHealthcheck(readEnvironment());
     }
     default:
-      console.error(`Unknown command "${cmd.replace(/[\x00-\x1f\x7f]/g, '?').slice(0, 80)}".\n\n${MAIN_HELP}`);
+      console.error(`Unknown command "${printable(cmd)}".\n\n${MAIN_HELP}`);
       return 2;
   }
 }

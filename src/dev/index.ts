@@ -2,9 +2,10 @@
  * `zitauth dev`: the whole demo with no Zitadel — development IdP, gateway, SPA.
  * @see ./stack.ts for the wiring, ./options.ts for the flags.
  */
+import { UsageError } from '../cli/args.ts';
 import { VERSION } from '../version.ts';
 import { devBanner } from './banner.ts';
-import { DEV_USAGE, DevUsageError, devStartFailure, parseDevArgs } from './options.ts';
+import { DEV_USAGE, devStartFailure, parseDevArgs } from './options.ts';
 import { startDev } from './stack.ts';
 
 export { startDev, publicHost, type DevStack } from './stack.ts';
@@ -16,7 +17,7 @@ export async function runDev(argv: string[]): Promise<number> {
   try {
     opts = parseDevArgs(argv);
   } catch (err) {
-    if (!(err instanceof DevUsageError)) throw err;
+    if (!(err instanceof UsageError)) throw err;
     console.error(`zitauth dev: ${err.message}\n\n${DEV_USAGE}`);
     return 2;
   }

@@ -1,3 +1,4 @@
+import { UsageError } from '../cli/args.ts';
 import { portInUse, portInUseMessage, type PortSource } from '../cli/port-in-use.ts';
 
 /** Command-line options of `zitauth dev`. */
@@ -36,11 +37,8 @@ Options:
   --dir <path>         Directory for the demo key files (default ./.zitauth-dev)
   -h, --help           Show this help`;
 
-/** Thrown for unusable arguments; the message is shown with the usage. */
-export class DevUsageError extends Error {}
-
 const port = (flag: string, v: string | undefined): number => {
-  if (v === undefined || !/^\d+$/.test(v) || Number(v) > 65535) throw new DevUsageError(`${flag} needs a port number (0-65535), got "${v ?? ''}"`);
+  if (v === undefined || !/^\d+$/.test(v) || Number(v) > 65535) throw new UsageError(`${flag} needs a port number (0-65535), got "${v ?? ''}"`);
   return Number(v);
 };
 
@@ -80,18 +78,18 @@ export function parseDevArgs(argv: string[], env: Record<string, string | undefi
         break;
       case '--host': {
         const h = value();
-        if (!h) throw new DevUsageError('--host needs an address');
+        if (!h) throw new UsageError('--host needs an address');
         o.host = h;
         break;
       }
       case '--dir': {
         const d = value();
-        if (!d) throw new DevUsageError('--dir needs a path');
+        if (!d) throw new UsageError('--dir needs a path');
         o.dir = d;
         break;
       }
       default:
-        throw new DevUsageError(`unknown option "${arg}"`);
+        throw new UsageError(`unknown option "${arg}"`);
     }
   }
   return o;
@@ -113,7 +111,7 @@ export function devPorts(o: DevOptions): PortSource[] {
 
 /** Why `zitauth dev` could not start, in terms of its flags where the cause is a busy port. */
 export function devStartFailure(err: unknown, o: DevOptions): string {
-  if (portInUse(err) !== undefined || (err as { code?: string } | null)?.code === 'EADDRINUSE') {
+  if ((err as { code?: unknown } | null)?.code === 'EADDRINUSE') {
     return portInUseMessage(portInUse(err), devPorts(o), { host: o.host, hint: '0 picks a free port' });
   }
   return err instanceof Error ? err.message : String(err);

@@ -20,6 +20,9 @@ export interface TokenResponse {
   expires_in: number;
 }
 
+/** Seconds before expiry the broker refreshes by default ({@link TokenBrokerOptions.refreshSkewSec}). */
+export const DEFAULT_REFRESH_SKEW_SEC = 60;
+
 /** Options of {@link TokenBroker}. */
 export interface TokenBrokerOptions {
   /** Obtains a fresh token from the IdP (e.g. the JWT bearer grant in `src/idp/`). */
@@ -53,7 +56,7 @@ export class TokenBroker {
 
   constructor(opts: TokenBrokerOptions) {
     this.#fetchToken = opts.fetchToken;
-    this.#skewMs = (opts.refreshSkewSec ?? 60) * 1000;
+    this.#skewMs = (opts.refreshSkewSec ?? DEFAULT_REFRESH_SKEW_SEC) * 1000;
     this.#retryAfterMs = (opts.retryAfterSec ?? 5) * 1000;
     this.#now = opts.now ?? Date.now;
   }

@@ -9,7 +9,7 @@ import { IdpCredentialsRejected } from '../errors.ts';
 import type { IdpClient } from '../idp/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import { signAssertion } from './assertion.ts';
-import { TokenBroker, type TokenResponse } from './broker.ts';
+import { DEFAULT_REFRESH_SKEW_SEC, TokenBroker, type TokenResponse } from './broker.ts';
 import { sharedTokenSource } from './shared.ts';
 import type { Stores } from '../store/types.ts';
 import { loadServiceUserKey, type ServiceUserKey } from './keyfile.ts';
@@ -70,7 +70,7 @@ export async function createM2mService(deps: {
       id: key.userId,
       // More than the broker's refresh skew (60 s): a replica refreshing takes a fresh token, not
       // the one the others are about to drop.
-      minRemainingMs: 61_000,
+      minRemainingMs: (DEFAULT_REFRESH_SKEW_SEC + 1) * 1000,
       leaseMs: 3 * config.httpTimeoutMs,
       now,
       onStoreError: (err) => logger.warn('M2M: the shared token store failed; asking the identity provider directly', { detail: err instanceof Error ? err.message : String(err) }),

@@ -99,8 +99,8 @@ async function provision(o: ProvisionOptions, fetchImpl: typeof fetch | undefine
     redirectUris: [o.redirectUrl],
     postLogoutRedirectUris: o.postLogoutUris,
     devMode: o.devMode,
-    ...(o.backChannelLogoutUri ? { backChannelLogoutUri: o.backChannelLogoutUri } : {}),
-    ...(o.backChannelLogoutDefault ? { backChannelLogoutDefault: o.backChannelLogoutDefault } : {}),
+    backChannelLogoutUri: o.backChannelLogoutUri,
+    backChannelLogoutDefault: o.backChannelLogoutDefault,
   });
   log(`  user-agent app "${o.appName}": ${spa.outcome} (client id ${spa.clientId})`);
   const backChannel = o.backChannelLogoutUri ?? o.backChannelLogoutDefault;

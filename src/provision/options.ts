@@ -161,6 +161,7 @@ export function parseProvisionArgs(
   if (s('help-link')) privacy.helpLink = s('help-link');
   if (s('support-email')) privacy.supportEmail = s('support-email');
 
+  const gatewayBackChannelUri = `${new URL(redirectUrl).origin}/api/v1/backchannel-logout`;
   return {
     zitadelUrl: zitadelUrl.replace(/\/+$/, ''),
     patFile,
@@ -181,10 +182,10 @@ export function parseProvisionArgs(
     ...(backChannelUri
       ? { backChannelLogoutUri: backChannelUri }
       : values['backchannel-logout'] === true
-        ? { backChannelLogoutUri: `${new URL(redirectUrl).origin}/api/v1/backchannel-logout` }
+        ? { backChannelLogoutUri: gatewayBackChannelUri }
         : values['no-backchannel-logout'] === true
           ? {}
-          : { backChannelLogoutDefault: `${new URL(redirectUrl).origin}/api/v1/backchannel-logout` }),
+          : { backChannelLogoutDefault: gatewayBackChannelUri }),
     ...(s('org-id') ? { orgId: s('org-id') } : {}),
     timeoutMs,
   };

@@ -144,14 +144,17 @@ function oidcUpdateFromRead(cfg: Json): Json {
 }
 
 /**
- * The update to send: the record as read with ZitAuth's settings applied. Response and grant types
- * are kept and ours added (another grant someone enabled stays enabled); redirect URIs are ours.
+ * The update to send: the record as read (`read`, from {@link oidcUpdateFromRead}) with ZitAuth's
+ * settings applied. Response and grant types are kept and ours added (another grant someone enabled
+ * stays enabled); redirect URIs are ours.
  */
-function oidcUpdate(cfg: Json, spec: UserAgentAppSpec): Json {
-  const read = oidcUpdateFromRead(cfg);
+function oidcUpdate(read: Json, spec: UserAgentAppSpec): Json {
   // The default only fills an empty field: a URI someone set on purpose stays.
   const want = oidcConfig(read.backChannelLogoutUri === '' ? spec : { ...spec, backChannelLogoutDefault: undefined });
-  const union = (have: unknown, ours: string[]) => [...strings(have), ...ours.filter((x) => !strings(have).includes(x))];
+  const union = (have: unknown, ours: string[]) => {
+    const kept = strings(have);
+    return [...kept, ...ours.filter((x) => !kept.includes(x))];
+  };
   return {
     ...read,
     ...want,
@@ -203,7 +206,7 @@ export async function ensureUserAgentApp(
     redirectUris: sameSet(current.redirectUris, spec.redirectUris) ? strings(current.redirectUris) : spec.redirectUris,
     postLogoutRedirectUris: sameSet(current.postLogoutRedirectUris, spec.postLogoutRedirectUris) ? strings(current.postLogoutRedirectUris) : spec.postLogoutRedirectUris,
   };
-  const update = oidcUpdate(cfg, spec2);
+  const update = oidcUpdate(current, spec2);
   if (sameJson(update, current)) return { appId, clientId, outcome: 'found' };
   await c.call('PUT', `/projects/${projectId}/apps/${appId}/oidc_config`, update);
   return { appId, clientId, outcome: 'updated' };
@@ -366,6 +369,6 @@ function requireId(v: unknown, what: string): string {
 }
 
 function sameSet(have: unknown, want: string[]): boolean {
-  const h = Array.isArray(have) ? have.filter((x): x is string => typeof x === 'string') : [];
+  const h = strings(have);
   return h.length === want.length && want.every((w) => h.includes(w));
 }

@@ -36,7 +36,8 @@ export function storeSection(env: Env, problems: Problems): StoreConfig {
   const timeoutMs = int(env, problems, 'ZITAUTH_REDIS_TIMEOUT_MS', 10, 60_000);
   if (kind === 'memory') {
     // Most likely meant to share state between replicas: say so instead of silently not sharing.
-    const chosen = (STORE_KINDS as readonly string[]).includes(defaulted(env, 'ZITAUTH_SESSION_STORE'));
+    // Chosen, not an invalid value that oneOf replaced by the default (already a problem of its own).
+    const chosen = defaulted(env, 'ZITAUTH_SESSION_STORE') === 'memory';
     if (url !== undefined && chosen) problems.push('ZITAUTH_REDIS_URL is set but ZITAUTH_SESSION_STORE is memory: set ZITAUTH_SESSION_STORE=redis to use it, or unset the URL');
     return { store: { kind } };
   }
