@@ -13,15 +13,16 @@ import { upstreamRequestHeaders } from '../proxy/headers.ts';
 import { proxyPathParts, targetUrl } from '../proxy/target.ts';
 import type { Upstream } from '../proxy/upstreams.ts';
 import { COOKIE_PREFIX } from '../login/state-cookie.ts';
+import { SESSION_COOKIE_NAMES } from '../session/cookie.ts';
 import { checkCsrf } from '../session/csrf.ts';
 import type { SessionService } from '../session/service.ts';
 import { ErrorBody } from './schemas.ts';
-import { identityHeaders } from './validate/identity-headers.ts';
+import { identityHeaderCache } from './validate/identity-headers.ts';
 
-export const PROXY_PREFIX = '/api/v1/proxy/';
+const PROXY_PREFIX = '/api/v1/proxy/';
 
 /** The gateway's own cookies: an upstream may not set them in the browser. */
-const isGatewayCookie = (name: string) => name === '__Host-zitauth_session' || name === 'zitauth_session' || name.startsWith(COOKIE_PREFIX);
+const isGatewayCookie = (name: string) => name === SESSION_COOKIE_NAMES.secure || name === SESSION_COOKIE_NAMES.loopback || name.startsWith(COOKIE_PREFIX);
 
 export function proxyRoutes(deps: {
   sessions: SessionService | undefined;
@@ -34,6 +35,9 @@ export function proxyRoutes(deps: {
 }) {
   const { sessions, upstreams, allowedOrigins } = deps;
   const reserved = Object.values(deps.claimHeaders);
+  // A session's claims object stays the same while its stored value does (SessionService): its
+  // identity headers are built once, not per proxied call.
+  const identity = identityHeaderCache(deps.claimHeaders);
   return new Elysia({ name: 'zitauth/proxy' }).all(
     `${PROXY_PREFIX}*`,
     async ({ request, server }) => {
@@ -47,13 +51,13 @@ export function proxyRoutes(deps: {
       if (!target) throw new InvalidRequest('The proxied path is not allowed.');
       const headers = upstreamRequestHeaders(request.headers, {
         accessToken: active.data.accessToken,
-        identity: Object.entries(identityHeaders(active.data.claims, deps.claimHeaders)),
+        identity: identity(active.data.claims, true),
         reserved,
         target,
         clientAddress: server?.requestIP(request)?.address,
         proto: deps.proto,
       });
-      return forward(request, target, headers, { timeoutMs: deps.timeoutMs, isGatewayCookie, signal: request.signal });
+      return forward(request, target, headers, { timeoutMs: deps.timeoutMs, isGatewayCookie });
     },
     {
       // The body is streamed to the upstream as it arrives: never parsed, never buffered.

@@ -49,11 +49,10 @@ export function sessionRoutes(deps: { sessions: SessionService | undefined; logi
     )
     .post(
       '/api/v1/session/logout',
-      async ({ request, set }) => {
+      async ({ request }) => {
         checkCsrf(request.headers, allowedOrigins);
         // The URL goes to page scripts: no ID token in it (see LoginService.logout).
         const r = await login.logout({ cookieHeader: request.headers.get('cookie'), withoutHint: true });
-        Object.assign(set.headers, noStore);
         const headers = new Headers({ 'content-type': 'application/json', ...noStore });
         for (const c of r.setCookies) headers.append('set-cookie', c);
         return new Response(JSON.stringify({ logged_out: true, end_session_url: r.location }), { headers }) as unknown as {

@@ -17,6 +17,7 @@
  * @see https://www.rfc-editor.org/rfc/rfc9110#section-7.6.1
  * @see https://www.rfc-editor.org/rfc/rfc7239
  */
+import { CSRF_HEADER } from '../session/csrf.ts';
 
 /**
  * Hop-by-hop in every message (RFC 9110 §7.6.1, plus the legacy `Proxy-Connection`), the proxy
@@ -24,7 +25,7 @@
  * `Expect`: `100-continue` is the client's exchange with the gateway, which Bun.serve answers;
  * forwarding it would make the upstream wait for a continue that Bun's fetch never awaits.
  */
-const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'transfer-encoding', 'upgrade', 'proxy-authorization', 'proxy-authenticate', 'expect'];
+const HOP_BY_HOP: ReadonlySet<string> = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'transfer-encoding', 'upgrade', 'proxy-authorization', 'proxy-authenticate', 'expect']);
 
 /** Options for {@link upstreamRequestHeaders}. */
 export interface UpstreamRequestOptions {
@@ -64,7 +65,8 @@ export interface UpstreamRequestOptions {
 export function upstreamRequestHeaders(incoming: Headers, opts: UpstreamRequestOptions): Headers {
   const out = withoutHopByHop(incoming);
   const forwardedHost = incoming.get('host');
-  for (const name of ['host', 'cookie', 'authorization', 'x-csrf', ...(opts.reserved ?? []), ...opts.identity.map(([n]) => n)]) out.delete(name);
+  // The identity headers need no delete: they are x-auth-request-* or reserved, and set below.
+  for (const name of ['host', 'cookie', 'authorization', CSRF_HEADER, ...(opts.reserved ?? [])]) out.delete(name);
   for (const name of [...out.keys()]) if (name.startsWith('x-auth-request-')) out.delete(name);
   // Only one framing: with Transfer-Encoding (dropped above, Bun re-frames) a Content-Length is
   // meaningless (RFC 9112 §6.3), and passing it on would invite request smuggling upstream.
@@ -122,11 +124,8 @@ export function setCookieName(line: string): string {
 /** A copy of `h` without hop-by-hop fields: the fixed list and every name `Connection` lists. */
 export function withoutHopByHop(h: Headers): Headers {
   const out = new Headers();
-  const drop = new Set(HOP_BY_HOP);
-  for (const token of (h.get('connection') ?? '').split(',')) {
-    const name = token.trim().toLowerCase();
-    if (name !== '') drop.add(name);
-  }
+  const listed = (h.get('connection') ?? '').split(',').map((t) => t.trim().toLowerCase()).filter((n) => n !== '');
+  const drop = listed.length === 0 ? HOP_BY_HOP : new Set([...HOP_BY_HOP, ...listed]);
   for (const [name, value] of h) if (!drop.has(name) && name !== 'set-cookie') out.append(name, value);
   for (const line of h.getSetCookie()) if (!drop.has('set-cookie')) out.append('set-cookie', line);
   return out;

@@ -12,6 +12,7 @@
  *
  * @see https://datatracker.ietf.org/doc/html/draft-ietf-oauth-browser-based-apps#section-6.1.3.6
  */
+import { list } from '../config/read.ts';
 
 /** One allow-listed upstream. */
 export interface Upstream {
@@ -47,7 +48,7 @@ const QUOTABLE = /^[A-Za-z0-9_.-]{1,64}$/;
 export function parseUpstreams(value: string): { upstreams: Map<string, Upstream>; problems: string[] } {
   const upstreams = new Map<string, Upstream>();
   const problems: string[] = [];
-  const entries = value.split(/[,\s]+/).filter(Boolean);
+  const entries = list(value);
   entries.forEach((entry, i) => {
     const eq = entry.indexOf('=');
     const rawName = eq < 0 ? '' : entry.slice(0, eq);

@@ -14,11 +14,14 @@
  */
 import { readCookie } from '../login/state-cookie.ts';
 
+/** The session cookie's names: with `__Host-` on https, without on plain-http loopback. */
+export const SESSION_COOKIE_NAMES = { secure: '__Host-zitauth_session', loopback: 'zitauth_session' } as const;
+
 export class SessionCookie {
   readonly name: string;
 
   constructor(private readonly opts: { secure: boolean; maxAgeSec: number }) {
-    this.name = opts.secure ? '__Host-zitauth_session' : 'zitauth_session';
+    this.name = opts.secure ? SESSION_COOKIE_NAMES.secure : SESSION_COOKIE_NAMES.loopback;
   }
 
   /** The session id in the request's Cookie header, if any. */

@@ -50,6 +50,15 @@ export function viewOf(data: SessionData, expiresAt: number): SessionView {
   };
 }
 
+/**
+ * When a freshly issued access token expires, epoch ms: the token response's `expires_in`, else
+ * the token's own `exp` (when it could be validated here), else in 5 minutes.
+ */
+export function accessExpiresAt(expiresIn: number | undefined, accessClaims: Claims | undefined, now: number): number {
+  if (expiresIn !== undefined) return now + expiresIn * 1000;
+  return typeof accessClaims?.exp === 'number' ? accessClaims.exp * 1000 : now + 300_000;
+}
+
 /** Profile claims the ID token adds to the access token's claims (when the latter lack them). */
 const PROFILE = ['name', 'given_name', 'family_name', 'preferred_username', 'email', 'email_verified', 'locale'];
 

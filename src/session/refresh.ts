@@ -16,7 +16,7 @@ import { IdpRejected, SessionRequired, SessionUnavailable, ZitAuthError } from '
 import type { TokenSet } from '../idp/index.ts';
 import type { Claims } from '../tokens/introspection.ts';
 import type { Locks, SessionStore } from '../store/types.ts';
-import { mergeClaims, type SessionData } from './data.ts';
+import { accessExpiresAt, mergeClaims, type SessionData } from './data.ts';
 
 export interface RefresherDeps {
   sessions: SessionStore;
@@ -127,11 +127,10 @@ export class Refresher {
     this.#failedAt.delete(key);
     const now = d.now();
     const accessClaims = await d.claimsOf(tokens.access_token);
-    const exp = typeof accessClaims?.exp === 'number' ? accessClaims.exp * 1000 : undefined;
     return {
       ...current,
       accessToken: tokens.access_token,
-      accessExpiresAt: tokens.expires_in !== undefined ? now + tokens.expires_in * 1000 : exp ?? now + 300_000,
+      accessExpiresAt: accessExpiresAt(tokens.expires_in, accessClaims, now),
       refreshToken: tokens.refresh_token ?? current.refreshToken,
       idToken: tokens.id_token ?? current.idToken,
       claims: mergeClaims(accessClaims, tokens.idTokenClaims ?? current.claims),

@@ -12,7 +12,7 @@ import type { Claims } from '../tokens/introspection.ts';
 import type { Stores } from '../store/types.ts';
 import { newSessionId, SessionCipher, storeKeyOf } from './cipher.ts';
 import type { SessionCookie } from './cookie.ts';
-import { mergeClaims, type SessionData } from './data.ts';
+import { accessExpiresAt, mergeClaims, type SessionData } from './data.ts';
 import { Refresher } from './refresh.ts';
 import { ResultCache } from '../tokens/cache.ts';
 
@@ -74,7 +74,7 @@ export class SessionService {
       sessions: deps.stores.sessions,
       locks: deps.stores.locks,
       read: (key) => this.#read(key),
-      seal: (key, data) => this.#cipher.seal(key, JSON.stringify(data)),
+      seal: (key, data) => this.#seal(key, data),
       ttlMs: (data) => this.#ttlMs(data),
       grant: deps.refresh,
       claimsOf: deps.claimsOf,
@@ -97,7 +97,6 @@ export class SessionService {
     if (previous !== undefined) await this.#end(previous, 'replaced');
     const now = this.#now();
     const accessClaims = await this.#d.claimsOf(tokens.access_token);
-    const exp = typeof accessClaims?.exp === 'number' ? accessClaims.exp * 1000 : undefined;
     const data: SessionData = {
       v: 1,
       sub,
@@ -105,7 +104,7 @@ export class SessionService {
       createdAt: now,
       absoluteExpiresAt: now + this.#d.settings.maxSec * 1000,
       accessToken: tokens.access_token,
-      accessExpiresAt: tokens.expires_in !== undefined ? now + tokens.expires_in * 1000 : exp ?? now + 300_000,
+      accessExpiresAt: accessExpiresAt(tokens.expires_in, accessClaims, now),
       refreshToken: tokens.refresh_token,
       idToken: tokens.id_token,
       claims: mergeClaims(accessClaims, idClaims),
@@ -114,7 +113,7 @@ export class SessionService {
     const id = newSessionId();
     const key = storeKeyOf(id)!;
     await this.#store(async (s) => {
-      await s.put(key, this.#cipher.seal(key, JSON.stringify(data)), this.#ttlMs(data));
+      await s.put(key, this.#seal(key, data), this.#ttlMs(data));
       await s.index(key, { sid: data.sid, sub }, data.absoluteExpiresAt - now);
     });
     this.#d.events?.created?.();
@@ -145,7 +144,8 @@ export class SessionService {
       } catch (err) {
         if (err instanceof SessionRequired) return undefined;
         if (err instanceof ZitAuthError) throw err;
-        // The store failed under the refresh (lock, fenced write): the session stays, retry later.
+        // Anything else that failed under the refresh (store errors are ZitAuthErrors, rethrown
+        // above): the session stays, retry later.
         this.#d.onStoreError?.(err);
         throw new SessionUnavailable(`session store during refresh: ${err instanceof Error ? err.message : String(err)}`);
       }
@@ -207,6 +207,10 @@ export class SessionService {
     this.#opened.delete(key);
     await this.#store((s) => s.delete(key));
     this.#d.events?.ended?.(reason);
+  }
+
+  #seal(key: string, data: SessionData): string {
+    return this.#cipher.seal(key, JSON.stringify(data));
   }
 
   #ttlMs(data: SessionData): number {

@@ -53,11 +53,11 @@ export function createAnswers(deps: {
       if (active === undefined) return loginFor(request, q, set) ?? failureResponse(fail, new SessionRequired('no live session for the cookie'), set);
       const claims = active.data.claims;
       if (hasRequirements(q)) checkRequirements(claims, { roles: q.role, scopes: q.scope, audiences: q.aud });
-      const headers = identity(claims, false);
-      if (deps.forwardAccessToken) {
-        headers.push(['authorization', `Bearer ${active.data.accessToken}`], ['x-auth-request-access-token', active.data.accessToken]);
-      }
-      return jsonResponse(OK_BODY, set, headers);
+      // The claims object lives as long as the stored session value (SessionService): memoized.
+      const headers = identity(claims, true);
+      if (!deps.forwardAccessToken) return jsonResponse(OK_BODY, set, headers);
+      const token = active.data.accessToken;
+      return jsonResponse(OK_BODY, set, [...headers, ['authorization', `Bearer ${token}`], ['x-auth-request-access-token', token]]);
     } catch (e) {
       return failureResponse(fail, e, set);
     }

@@ -35,11 +35,12 @@ export function identityHeaders(claims: Record<string, unknown>, mapping: Record
 }
 
 /**
- * Identity headers per claims object, memoized for cached (shared, frozen) claims only: a cache
- * miss's claims may never be asked for again, and a memo entry per miss costs more than it saves
- * (docs/benchmarks.md, "hot-path changes").
+ * Identity headers per claims object, memoized for claims objects that are shared between requests
+ * (`cached`: the validator's cache, an opened session) only: a cache miss's claims may never be
+ * asked for again, and a memo entry per miss costs more than it saves (docs/benchmarks.md,
+ * "hot-path changes"). The returned array is shared: do not modify it.
  */
-export function identityHeaderCache(mapping: Record<string, string>): (claims: Claims, cached: boolean) => [string, string][] {
+export function identityHeaderCache(mapping: Record<string, string>): (claims: Claims, cached: boolean) => readonly [string, string][] {
   const memo = new WeakMap<object, [string, string][]>();
   return (claims, cached) => {
     if (!cached) return Object.entries(identityHeaders(claims, mapping));

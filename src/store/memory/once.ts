@@ -1,7 +1,7 @@
 /**
- * Single-use keys in this process's memory (the completed login states): bounded — entries
- * expire after their lifetime and at most `max` are kept, so the set grows only with completed
- * logins, never with /login calls.
+ * Single-use keys in this process's memory (completed login states, used back-channel logout
+ * `jti`s): bounded — entries expire after their lifetime and at most `max` are kept, so the set
+ * grows only with completed logins and verified logout tokens, never with /login calls.
  */
 import type { OnceSet } from '../types.ts';
 
@@ -24,7 +24,7 @@ export class MemoryOnceSet implements OnceSet {
   #sweep(now: number): void {
     for (const [k, exp] of this.#seen) {
       if (exp <= now || this.#seen.size > this.opts.max) this.#seen.delete(k);
-      else if (exp > now) break;
+      else break;
     }
   }
 }

@@ -7,12 +7,13 @@
  * | `zitauth:session:{<key>}`        | string | a sealed (encrypted) session                  | idle timeout, sliding       |
  * | `zitauth:sid:{<sha256(sid)>}`    | zset   | session keys of an IdP session, score = expiry| ≥ its longest-lived member  |
  * | `zitauth:sub:{<sha256(sub)>}`    | zset   | session keys of a user, score = expiry        | ≥ its longest-lived member  |
- * | `zitauth:once:{<key>}`           | string | `1`: a used single-use key (login state)      | the key's lifetime          |
+ * | `zitauth:once:{<key>}`           | string | `1`: a used single-use key (state, logout jti)| the key's lifetime          |
  * | `zitauth:lock:<purpose>:{<rest>}`| string | the holder's random token                     | the lease                   |
  * | `zitauth:shared:{<key>}`         | string | a shared value (the cluster's M2M token)      | the value's lifetime        |
  *
  * - `<key>` and lock names come from the gateway (callers hash whatever is secret or outside
- *   data: the session key is a hash of the session id, the once key a hash of the login state).
+ *   data: the session key is a hash of the session id, a once key a hash of the login state or of the
+ *   logout token's issuer and `jti`).
  *   Redis keys are binary-safe, so any string works; long ones only cost memory.
  * - `sid` and `sub` come from the IdP's tokens: they are hashed (SHA-256, base64url), so any
  *   bytes or length make a 43-character key, and a key listing shows no user ids.

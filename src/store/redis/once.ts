@@ -1,4 +1,4 @@
-/** Single-use keys in Redis (the completed login states): the first SET NX wins on every replica. */
+/** Single-use keys in Redis (login states, back-channel logout `jti`s): the first SET NX wins on every replica. */
 import type { OnceSet } from '../types.ts';
 import type { RedisConnection } from './client.ts';
 import { px, type RedisKeys } from './keys.ts';
