@@ -1,4 +1,4 @@
-import { UsageError } from '../cli/args.ts';
+import { printable, UsageError } from '../cli/args.ts';
 import { portInUse, portInUseMessage, type PortSource } from '../cli/port-in-use.ts';
 
 /** Command-line options of `zitauth dev`. */
@@ -38,7 +38,7 @@ Options:
   -h, --help           Show this help`;
 
 const port = (flag: string, v: string | undefined): number => {
-  if (v === undefined || !/^\d+$/.test(v) || Number(v) > 65535) throw new UsageError(`${flag} needs a port number (0-65535), got "${v ?? ''}"`);
+  if (v === undefined || !/^\d+$/.test(v) || Number(v) > 65535) throw new UsageError(`${flag} needs a port number (0-65535), got "${printable(v ?? '')}"`);
   return Number(v);
 };
 
@@ -89,7 +89,7 @@ export function parseDevArgs(argv: string[], env: Record<string, string | undefi
         break;
       }
       default:
-        throw new UsageError(`unknown option "${arg}"`);
+        throw new UsageError(`unknown option "${printable(arg)}"`);
     }
   }
   return o;

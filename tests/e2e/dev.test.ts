@@ -41,6 +41,9 @@ describe('parseDevArgs', () => {
     expect(() => parseDevArgs(['--port', 'abc'], {})).toThrow('--port needs a port number');
     expect(() => parseDevArgs(['--bogus'], {})).toThrow('unknown option');
     expect(() => parseDevArgs(['--fragment-port', '65536'], {})).toThrow('--fragment-port needs a port number');
+    // Echoed arguments are printable, as for the other subcommands (src/cli/args.ts).
+    expect(() => parseDevArgs(['--x\x1b[31m山田\r\n'], {})).toThrow('unknown option "--x?[31m山田??"');
+    expect(() => parseDevArgs(['--port', '1\x1b[2J'], {})).toThrow('--port needs a port number (0-65535), got "1?[2J"');
   });
   test('a busy port is told as the flag that moves it', () => {
     const o = { port: 8000, idpPort: 8080, spaPort: 3001, fragmentPort: 8001, host: '127.0.0.1', dir: 'x' };
