@@ -28,6 +28,7 @@ import { createRouter } from './router.ts';
 import { splitScope } from './scopes.ts';
 import { TokenService, type TokenRecord } from './tokens.ts';
 import type { DevIdp, DevIdpOptions, DevIdpUser } from './types.ts';
+import { epochNow } from './http.ts';
 
 export type {
   BackChannelDelivery,
@@ -53,8 +54,6 @@ export const DEMO_USER: DevIdpUser = {
 
 /** Roles granted to the generated service user (visible with the project audience scope). */
 export const SERVICE_USER_ROLES = ['m2m'];
-
-const now = () => Math.floor(Date.now() / 1000);
 
 /** Listens on the given port (0 = ephemeral); resolves once the Node listener is bound. */
 function listenNode(server: NodeServer): Promise<number> {
@@ -227,14 +226,14 @@ export async function startDevIdp(opts: DevIdpOptions): Promise<DevIdp> {
     },
     mintAccessToken: async (o = {}) => {
       const user = users[0] ?? DEMO_USER;
-      const iat = now();
+      const iat = epochNow();
       const base = userAccessClaims(user, realm, { iat, exp: iat + (o.expiresInSec ?? ttl), jti: TokenService.jti() });
       return tokens.signJwt({ ...base, ...o.claims }, { kid: o.kid, header: o.header, scope: 'openid profile email' });
     },
     mintOpaqueToken: async (o = {}) => {
       const sub = o.sub ?? users[0]?.sub ?? DEMO_USER.sub;
       const isService = sub === serviceUser.userId;
-      const iat = now();
+      const iat = epochNow();
       const serviceClient = (opts.jwtProfileClient ?? 'username') === 'username' ? serviceUser.username : serviceUser.userId;
       return tokens.mintOpaque({
         sub,

@@ -15,6 +15,7 @@ import { loginPage } from './login-page.ts';
 import { isAllowedScope, splitScope } from './scopes.ts';
 import { TokenService } from './tokens.ts';
 import type { DevIdpUser } from './types.ts';
+import { epochNow } from './http.ts';
 
 export const PATHS = {
   authorization: '/oauth/v2/authorize',
@@ -181,7 +182,7 @@ export function buildProvider(s: ProviderSettings): Provider {
           if (!user) return;
           // Timestamps and jti come from the provider's draft payload (the token object lacks them here).
           const draft = jwt.payload as { iat?: number; exp?: number; jti?: string };
-          const iat = draft.iat ?? Math.floor(Date.now() / 1000);
+          const iat = draft.iat ?? epochNow();
           const exp = draft.exp ?? iat + s.accessTokenTtlSec;
           const jti = draft.jti ?? TokenService.jti();
           jwt.header = { typ: 'JWT' };

@@ -6,6 +6,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { CompactSign, compactVerify, decodeProtectedHeader } from 'jose';
 import type { SigningKeyring } from './keys.ts';
+import { epochNow } from './http.ts';
 
 /** Everything introspection/userinfo need to know about a token. */
 export interface TokenRecord {
@@ -24,7 +25,6 @@ export interface TokenRecord {
 /** Looks up an opaque token oidc-provider issued (it owns that storage). */
 export type ProviderTokenLookup = (token: string) => Promise<TokenRecord | undefined>;
 
-const now = () => Math.floor(Date.now() / 1000);
 const toArray = (aud: unknown): string[] => (Array.isArray(aud) ? aud.map(String) : typeof aud === 'string' ? [aud] : []);
 const STANDARD = new Set(['iss', 'sub', 'aud', 'exp', 'iat', 'nbf', 'jti', 'client_id', 'scope']);
 
@@ -77,7 +77,7 @@ export class TokenService {
   async resolve(token: string): Promise<TokenRecord | undefined> {
     const record = token.split('.').length === 3 ? await this.#resolveJwt(token) : await this.#resolveOpaque(token);
     if (!record) return undefined;
-    const t = now();
+    const t = epochNow();
     if (record.exp <= t || record.nbf > t + 1) return undefined;
     return record;
   }
