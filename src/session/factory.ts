@@ -2,6 +2,7 @@
 import type { Config } from '../config/index.ts';
 import type { IdpClient } from '../idp/index.ts';
 import type { Logger } from '../observability/logger.ts';
+import { StoreUnavailable } from '../store/index.ts';
 import type { Stores } from '../store/types.ts';
 import type { LazyValidator } from '../tokens/lazy-validator.ts';
 import { createJwtVerifier, type JwtVerifier } from '../tokens/verifier.ts';
@@ -41,7 +42,13 @@ export function createSessionService(deps: {
     refreshLeaseMs: 3 * config.httpTimeoutMs,
     now: deps.now,
     events: deps.events,
-    onStoreError: (err) => logger.warn('session store call failed', { detail: err instanceof Error ? `${err.name}: ${err.message}` : String(err) }),
+    // A failing store (StoreUnavailable) is already counted and warned about at most every 10 s by
+    // the store's own reporter (observability/store-metrics.ts): one line per request here would
+    // undo that limit in an outage. Anything else is unexpected and logged each time.
+    onStoreError: (err) => {
+      if (err instanceof StoreUnavailable) return;
+      logger.warn('session store call failed', { detail: err instanceof Error ? `${err.name}: ${err.message}` : String(err) });
+    },
   });
 }
 
