@@ -158,7 +158,8 @@ export class SessionService {
     const key = this.#keyOf(cookieHeader);
     if (key === undefined) return undefined;
     const data = await this.#read(key);
-    await this.#end(key, 'logout');
+    // Nothing to end when the store has no session (or #read just ended an undecryptable one).
+    if (data !== undefined) await this.#end(key, 'logout');
     return data;
   }
 
