@@ -74,8 +74,6 @@ const failure = (err: unknown) =>
 
 /** Loads metadata and JWKS the way the gateway will; prints what it found. */
 async function probeIdp(config: Config, io: CheckConfigIo): Promise<number> {
-  const o = config.endpoints;
-  const discovered = !(o.authorization && o.token && o.jwks);
   io.out(`\nProbing the identity provider (timeout ${config.httpTimeoutMs} ms per request):`);
   const idp = new IdpClient({
     issuer: config.issuer,
@@ -85,6 +83,8 @@ async function probeIdp(config: Config, io: CheckConfigIo): Promise<number> {
     timeoutMs: config.httpTimeoutMs,
     ...(io.fetch ? { fetch: io.fetch } : {}),
   });
+  // Ready before any call exactly when the required endpoints are all configured.
+  const discovered = !idp.ready;
   let meta: IdpMetadata;
   const source = discovered ? `discovery ${config.issuer}/.well-known/openid-configuration` : 'configured endpoints (ZITADEL_*_ENDPOINT: no discovery needed)';
   try {
