@@ -88,10 +88,15 @@ export class StateCookies {
   }
 
   private serialize(name: string, value: string, maxAge: number): string {
-    const parts = [`${name}=${value}`, `Path=${this.opts.path}`, `Max-Age=${maxAge}`, 'HttpOnly', 'SameSite=Lax'];
-    if (this.opts.secure) parts.push('Secure');
-    return parts.join('; ');
+    return cookieLine(name, value, { path: this.opts.path, maxAge, secure: this.opts.secure });
   }
+}
+
+/** A Set-Cookie value of the gateway's cookies: HttpOnly, SameSite=Lax, Secure unless loopback http. */
+export function cookieLine(name: string, value: string, o: { path: string; maxAge: number; secure: boolean }): string {
+  const parts = [`${name}=${value}`, `Path=${o.path}`, `Max-Age=${o.maxAge}`, 'HttpOnly', 'SameSite=Lax'];
+  if (o.secure) parts.push('Secure');
+  return parts.join('; ');
 }
 
 /** Reads one cookie from a Cookie header without decoding (our values are base64url/JWE). */

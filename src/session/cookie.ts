@@ -12,7 +12,7 @@
  *   additionally demand `X-CSRF: 1` and an allowed Origin (csrf.ts).
  * - Max-Age = the session's absolute lifetime; the server ends idle sessions itself.
  */
-import { readCookie } from '../login/state-cookie.ts';
+import { cookieLine, readCookie } from '../login/state-cookie.ts';
 
 /** The session cookie's names: with `__Host-` on https, without on plain-http loopback. */
 export const SESSION_COOKIE_NAMES = { secure: '__Host-zitauth_session', loopback: 'zitauth_session' } as const;
@@ -38,8 +38,6 @@ export class SessionCookie {
   }
 
   #serialize(value: string, maxAge: number): string {
-    const parts = [`${this.name}=${value}`, 'Path=/', `Max-Age=${maxAge}`, 'HttpOnly', 'SameSite=Lax'];
-    if (this.opts.secure) parts.push('Secure');
-    return parts.join('; ');
+    return cookieLine(this.name, value, { path: '/', maxAge, secure: this.opts.secure });
   }
 }
