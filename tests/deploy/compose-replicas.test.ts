@@ -9,7 +9,7 @@
  */
 import { systemTool } from '../support/system-tool.ts';
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { $, type Subprocess } from 'bun';
+import { $ } from 'bun';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,7 +21,7 @@ import { newCookieSecret, newM2mApiKey, renderDotenv } from '../../src/provision
 import { createStores } from '../../src/store/index.ts';
 import type { Stores } from '../../src/store/index.ts';
 import { findNginx, startNginx, type RunningNginx } from '../proxy/nginx-runner.ts';
-import { haveRedis } from '../support/redis.ts';
+import { haveRedis, startRedis, type RedisServer } from '../support/redis.ts';
 import { freePort } from '../support/stack.ts';
 import { composeConfig, flag, mountAt, ROOT, type Service } from './compose-support.ts';
 
@@ -282,27 +282,19 @@ describe.skipIf(!hasCompose)('deploy/compose.replicas.yaml (two replicas, Valkey
     });
 
     describe.skipIf(!haveRedis('tests/deploy/compose-replicas.test.ts'))('with a real redis-server on the generated ACL file', () => {
-      let redis: Subprocess;
+      let redis: RedisServer | undefined;
       let port: number;
       const opened: Stores[] = [];
       beforeAll(async () => {
-        port = freePort();
         const v = services.valkey!;
         const cmd = v.command!;
         const aclFile = hostPath(v, cmd[cmd.indexOf('--aclfile') + 1]!);
-        const dir = join(work, 'redis');
-        mkdirSync(dir, { recursive: true });
-        redis = Bun.spawn(['redis-server', '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--aclfile', aclFile, '--logfile', join(dir, 'log')], { stdout: 'ignore', stderr: 'pipe' });
-        for (let i = 0; ; i++) {
-          if ((await $`redis-cli -p ${port} ping`.quiet().nothrow()).stdout.toString().includes('PONG')) break;
-          if (redis.exitCode !== null || i > 200) throw new Error(`redis-server did not start: ${readFileSync(join(dir, 'log'), 'utf8').slice(-400)}`);
-          await Bun.sleep(25);
-        }
+        redis = await startRedis({ args: ['--aclfile', aclFile] });
+        port = redis.port;
       });
       afterAll(async () => {
         for (const s of opened) await s.close();
-        redis?.kill();
-        await redis?.exited;
+        await redis?.close();
       });
 
       /** A replica's stores, dialling this redis-server where the container would dial "valkey". */

@@ -20,6 +20,8 @@ export interface RedisServerOptions {
   password?: string;
   /** Serve TLS only (`--port 0 --tls-port`), with these PEM files. */
   tls?: { certFile: string; keyFile: string; caFile: string };
+  /** More redis-server arguments, e.g. `['--aclfile', path]`. */
+  args?: readonly string[];
 }
 
 export interface RedisServer {
@@ -54,6 +56,7 @@ export async function startRedis(opts: RedisServerOptions = {}): Promise<RedisSe
     args.push('--port', '0', '--tls-port', String(port), '--tls-cert-file', opts.tls.certFile, '--tls-key-file', opts.tls.keyFile, '--tls-ca-cert-file', opts.tls.caFile, '--tls-auth-clients', 'no');
   } else args.push('--port', String(port));
   if (opts.password !== undefined) args.push('--requirepass', opts.password);
+  if (opts.args !== undefined) args.push(...opts.args);
   const scheme = opts.tls ? 'rediss' : 'redis';
   const auth = opts.password === undefined ? '' : `:${encodeURIComponent(opts.password)}@`;
   const url = `${scheme}://${auth}127.0.0.1:${port}`;
