@@ -15,8 +15,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { IdpInfo } from './idp.ts';
+import { startGateway } from './gateway.ts';
 import { junkTokens } from './junk.ts';
-import { freePort, serverPin, spawnAnnounced, stopChild, waitForHttp, type Child } from './procs.ts';
+import { freePort, spawnAnnounced, stopChild, type Child } from './procs.ts';
 import { SERVERS, type ServerId } from './scenarios.ts';
 import { startServer } from './servers.ts';
 import { median, runWrkMeasured } from './wrk.ts';
@@ -54,25 +55,16 @@ try {
   for (const spec of specs) {
     const [kind, arg, extra] = spec.split(':');
     if (kind === 'src' || kind === 'bin') {
-      const port = freePort();
       const cmd = kind === 'src' ? [process.execPath, join(arg!, 'src', 'main.ts'), 'serve'] : [arg!, 'serve'];
       const env: Record<string, string> = {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? '',
-        PORT: String(port),
-        ZITAUTH_HOST: '127.0.0.1',
         ZITADEL_DOMAIN: I.issuer,
         ZITADEL_CLIENT_ID: I.clientId,
         ZITAUTH_PROJECT_ID: I.projectId,
-        ZITADEL_REDIRECT_URL: `http://127.0.0.1:${port}/api/v1/callback`,
-        SPA_ORIGIN: 'http://127.0.0.1:3001',
-        ZITAUTH_COOKIE_SECRET: 'bench-cookie-secret-0123456789-abcdefghij',
         ZITAUTH_LOG_LEVEL: 'info',
         ...Object.fromEntries((extra ?? '').split(';').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])),
       };
-      const proc = Bun.spawn([...serverPin, ...cmd], { cwd: work, env, stdin: 'ignore', stdout: 'ignore', stderr: 'inherit' });
-      entries.push({ name: spec, url: `http://127.0.0.1:${port}${path}`, pid: proc.pid, stop: () => stopChild(proc), us: [] });
-      await waitForHttp(`http://127.0.0.1:${port}/healthz`);
+      const g = await startGateway(work, env, freePort(), cmd);
+      entries.push({ name: spec, url: `${g.url}${path}`, pid: g.pid, stop: () => stopChild(g.proc), us: [] });
     } else if (kind! in SERVERS && !kind!.startsWith('gwSession')) {
       const s = await startServer(kind as ServerId, {
         work,

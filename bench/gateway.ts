@@ -33,11 +33,16 @@ export function binaryState(): { state: 'missing' } | { state: 'stale'; newest: 
 
 /**
  * Starts `zitauth serve` pinned like the baselines, logging at info (or BENCH_LOG_LEVEL) to
- * /dev/null, on `port` (default: a free one); resolves once /healthz answers. `cwd` should be an
- * empty directory, so no stray ./.env is picked up. The caller stops `proc`.
+ * /dev/null, on `port` (default: a free one); resolves once /healthz answers (a gateway that does
+ * not is stopped). `cwd` should be an empty directory, so no stray ./.env is picked up. `cmd`:
+ * the binary or source tree to run (bench/ab.ts), by default this tree's. The caller stops `proc`.
  */
-export async function startGateway(cwd: string, env: Record<string, string>, port = freePort()): Promise<{ url: string; pid: number; proc: Subprocess }> {
-  const cmd = useBinary ? [BINARY, 'serve'] : [process.execPath, join(ROOT, 'src', 'main.ts'), 'serve'];
+export async function startGateway(
+  cwd: string,
+  env: Record<string, string>,
+  port = freePort(),
+  cmd = useBinary ? [BINARY, 'serve'] : [process.execPath, join(ROOT, 'src', 'main.ts'), 'serve'],
+): Promise<{ url: string; pid: number; proc: Subprocess }> {
   const proc = Bun.spawn([...serverPin, ...cmd], {
     cwd,
     env: {
@@ -57,6 +62,11 @@ export async function startGateway(cwd: string, env: Record<string, string>, por
     stderr: 'inherit',
   });
   const url = `http://127.0.0.1:${port}`;
-  await waitForHttp(`${url}/healthz`);
+  try {
+    await waitForHttp(`${url}/healthz`);
+  } catch (err) {
+    proc.kill();
+    throw err;
+  }
   return { url, pid: proc.pid, proc };
 }
