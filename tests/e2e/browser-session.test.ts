@@ -17,27 +17,16 @@ import { join } from 'node:path';
 import type { BrowserContext, Page, Request, Response as PwResponse } from 'playwright-core';
 import { CONFIG_MODES, freePort, startStack, type Stack } from '../support/stack.ts';
 import { EMAIL, HOSTILE_USER, NAME, ROLE } from '../support/hostile.ts';
-import { cspWatch, hasChromium as chromiumInstalled, launchChromium, openIdpLogin, signInAtIdp, SHOTS, waitLoggedIn, type Browser } from './chromium.ts';
+import { chromiumForFile, cspWatch, openIdpLogin, signInAtIdp, SHOTS, waitLoggedIn } from './chromium.ts';
 
 const COOKIE = 'zitauth_session'; // loopback http: no __Host- prefix (src/session/cookie.ts)
 /** Anything shaped like a JWT (a JWS header always starts with base64url of `{"`). */
 const JWT = /eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/;
 
-let browser: Browser | undefined;
 let context: BrowserContext;
 let page: Page;
 
-const hasChromium = chromiumInstalled('tests/e2e/browser-session.test.ts');
-
-beforeAll(async () => {
-  if (!hasChromium) return;
-  browser = await launchChromium();
-  ({ context, page } = browser);
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-});
+const hasChromium = chromiumForFile('tests/e2e/browser-session.test.ts', (b) => ({ context, page } = b));
 
 /**
  * Everything the browser does that could carry a token: every request URL (redirect hops

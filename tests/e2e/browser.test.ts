@@ -13,23 +13,12 @@ import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { CONFIG_MODES, freePort, startStack, type Stack } from '../support/stack.ts';
 import { EMAIL, HOSTILE_USER, NAME, ROLE } from '../support/hostile.ts';
-import { cspWatch, hasChromium as chromiumInstalled, launchChromium, openIdpLogin, signInAtIdp, SHOTS, waitLoggedIn, type Browser } from './chromium.ts';
+import { chromiumForFile, cspWatch, openIdpLogin, signInAtIdp, SHOTS, waitLoggedIn } from './chromium.ts';
 
-let browser: Browser | undefined;
 let context: BrowserContext;
 let page: Page;
 
-const hasChromium = chromiumInstalled('tests/e2e/browser.test.ts');
-
-beforeAll(async () => {
-  if (!hasChromium) return;
-  browser = await launchChromium();
-  ({ context, page } = browser);
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-});
+const hasChromium = chromiumForFile('tests/e2e/browser.test.ts', (b) => ({ context, page } = b));
 
 const status = () => page.locator('#status');
 const output = () => page.locator('#output');

@@ -4,7 +4,7 @@
  * that keep it off the network (no component updates, no sync, no background requests: every
  * request it makes goes to the loopback servers under test).
  */
-import { expect } from 'bun:test';
+import { afterAll, beforeAll, expect } from 'bun:test';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,6 +41,24 @@ export async function launchChromium(opts: { viewport?: { width: number; height:
       rmSync(profile, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * One Chromium for a whole test file: launched before its tests (when installed), handed to
+ * `onLaunch`, closed after them. Returns whether Chromium is installed (for `test.skipIf`).
+ */
+export function chromiumForFile(testFile: string, onLaunch: (b: Browser) => void): boolean {
+  const installed = hasChromium(testFile);
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    if (!installed) return;
+    browser = await launchChromium();
+    onLaunch(browser);
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+  });
+  return installed;
 }
 
 /** Collects Content-Security-Policy violations reported on the console while `page` is watched. */
